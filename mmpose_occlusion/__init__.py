@@ -1,0 +1,23 @@
+"""mmpose_occlusion: crowd- and occlusion-robust components for MMPose 1.x.
+
+Importing this package registers every component it defines into MMPose's own
+registries (``mmpose.registry``), so stock MMPose configs can refer to them by
+``type=`` once they list::
+
+    custom_imports = dict(imports=['mmpose_occlusion'],
+                          allow_failed_imports=False)
+
+It also makes MMEngine load local checkpoints safely on torch >= 2.6 (see
+:mod:`mmpose_occlusion.utils.checkpoint`): the types our checkpoints hold are
+allow-listed instead of turning ``weights_only`` off.
+"""
+from .version import __version__
+from .utils import register_checkpoint_loader
+
+# Import every module that registers something (the registration happens at
+# class definition time).
+from . import datasets, visualization  # noqa: F401,E402
+
+register_checkpoint_loader()
+
+__all__ = ['__version__']

@@ -1,0 +1,4 @@
+"""Visualizers."""
+from .pose_visualizer import OcclusionPoseVisualizer
+
+__all__ = ['OcclusionPoseVisualizer']

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install what is missing, then the
+# quickstart (synthetic data -> train -> COCO AP -> picture). Extra arguments
+# go to tools/quickstart.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install.sh
+exec "${PYTHON:-python3}" tools/quickstart.py "$@"
