@@ -16,7 +16,7 @@ from .utils import register_checkpoint_loader
 
 # Import every module that registers something (the registration happens at
 # class definition time).
-from . import datasets, visualization  # noqa: F401,E402
+from . import datasets, evaluation, models, visualization  # noqa: F401,E402
 
 register_checkpoint_loader()
 

@@ -17,3 +17,10 @@ def tiny_synth(tmp_path_factory):
     generate_split(root, 'train', 12, seed=3, cfg=cfg, progress=False)
     generate_split(root, 'val', 4, seed=3, cfg=cfg, progress=False)
     return root
+
+
+@pytest.fixture(autouse=True)
+def mmpose_scope():
+    """Build registry types (transforms, codecs) in MMPose's scope."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpose')

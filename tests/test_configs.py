@@ -15,7 +15,7 @@ CONFIGS = sorted(
 
 
 def test_there_are_configs():
-    assert any(p.endswith('td-hm_res18_1xb32-6e_synthcrowd-128x96.py')
+    assert any(p.endswith('td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
                for p in CONFIGS)
 
 

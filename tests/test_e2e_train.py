@@ -10,11 +10,13 @@ from mmengine.runner import Runner
 from conftest import REPO_ROOT
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'baseline',
-                  'td-hm_res18_1xb32-6e_synthcrowd-128x96.py')
+                  'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
+MIPNET = osp.join(REPO_ROOT, 'configs', 'mipnet',
+                  'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
 
 
-def _tiny_cfg(data_root, work_dir, max_epochs):
-    cfg = Config.fromfile(CONFIG)
+def _tiny_cfg(data_root, work_dir, max_epochs, config=CONFIG):
+    cfg = Config.fromfile(config)
     cfg.work_dir = work_dir
     cfg.train_cfg.max_epochs = max_epochs
     cfg.train_cfg.val_interval = 100
@@ -60,3 +62,18 @@ def test_train_resume_and_test(tiny_synth, tmp_path):
         torch.testing.assert_close(v, trained[k])
     assert 0.0 <= metrics['coco/AP'] <= 1.0
     assert set(metrics) >= {'coco/AP', 'coco/AP .5', 'coco/AR'}
+
+
+def test_mipnet_trains_and_tests_with_n_instances_per_box(tiny_synth,
+                                                          tmp_path):
+    cfg = _tiny_cfg(tiny_synth, str(tmp_path / 'mip'), 1, config=MIPNET)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    seen = []
+    runner.test_evaluator.metrics[0].process = (
+        lambda batch, samples, _p=runner.test_evaluator.metrics[0].process:
+        (seen.extend(len(s['pred_instances']['keypoints']) for s in samples),
+         _p(batch, samples)))
+    metrics = runner.test()
+    assert seen and set(seen) == {2}
+    assert 0.0 <= metrics['coco/AP'] <= 1.0

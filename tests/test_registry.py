@@ -3,6 +3,7 @@ registries; one smoke test builds each of them."""
 import importlib
 
 import pytest
+import torch
 from mmengine.registry import init_default_scope
 
 import mmpose_occlusion  # noqa: F401
@@ -14,8 +15,38 @@ REGISTRIES = dict(models=MODELS, transforms=TRANSFORMS, datasets=DATASETS,
 
 # Constructor arguments for each registered component's smoke build. A new
 # component without an entry here fails `test_every_component_has_a_case`.
+_TINY_HRNET = dict(
+    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
+                num_blocks=(1, ), num_channels=(8, )),
+    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
+                num_blocks=(1, 1), num_channels=(8, 16)),
+    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
+                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
+    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
+                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
+_CODEC = dict(type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16),
+              sigma=2)
 SMOKE_CASES = {
+    ('models', 'MIMB'): dict(channels=8, num_instances=2),
+    ('models', 'MIPHRNet'): dict(extra=_TINY_HRNET),
+    ('models', 'MIPResNet'): dict(depth=18),
+    ('models', 'MIPNetPoseEstimator'): dict(
+        backbone=dict(type='MIPHRNet', extra=_TINY_HRNET),
+        head=dict(type='HeatmapHead', in_channels=8, out_channels=17,
+                  deconv_out_channels=None, decoder=_CODEC)),
+    ('transforms', 'SelectOtherInstances'): dict(num_instances=2),
+    ('transforms', 'GenerateMultiInstanceTarget'): dict(encoder=_CODEC),
+    ('metrics', 'MultiInstanceCocoMetric'): dict(),
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),
+}
+
+# Inputs for a forward pass after the build, for the models that take one.
+SMOKE_FORWARD = {
+    'MIMB': lambda m: m(torch.randn(2, 8, 4, 4), torch.eye(2)),
+    'MIPHRNet': lambda m: m(torch.randn(1, 3, 64, 64)),
+    'MIPResNet': lambda m: m(torch.randn(1, 3, 64, 64)),
+    'MIPNetPoseEstimator': lambda m: m(torch.randn(1, 3, 64, 64), None,
+                                       mode='tensor'),
 }
 
 
@@ -50,4 +81,8 @@ def test_smoke_build(key):
     init_default_scope('mmpose')
     reg_name, name = key
     obj = REGISTRIES[reg_name].build(dict(type=name, **SMOKE_CASES[key]))
-    assert obj is not None
+    assert type(obj).__name__ == name
+    if name in SMOKE_FORWARD:
+        out = SMOKE_FORWARD[name](obj)
+        out = out[0] if isinstance(out, (list, tuple)) else out
+        assert torch.isfinite(out).all()

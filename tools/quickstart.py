@@ -22,7 +22,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(
-    ROOT, 'configs/baseline/td-hm_res18_1xb32-6e_synthcrowd-128x96.py')
+    ROOT, 'configs/baseline/td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
 
 
 def parse_args():

@@ -1,6 +1,6 @@
-# Stock MMPose top-down heatmap model (SimpleBaseline, ResNet-18 from scratch)
-# on the synthetic crowded scenes, small enough to train on a 2-core CPU in
-# minutes. The quickstart trains this config; method configs for the synthetic
+# Stock MMPose top-down heatmap model (SimpleBaseline with a half-width
+# ResNet-18: 32 stem/base channels, trained from scratch) on the synthetic
+# crowded scenes, small enough to train on a 2-core CPU in minutes. The quickstart trains this config; method configs for the synthetic
 # set inherit it and change only the model.
 #
 # Data: `python -m mmpose_occlusion.datasets.synthetic data/synthetic_crowd`
@@ -25,8 +25,8 @@ default_hooks = dict(logger=dict(interval=20))
 codec = dict(
     type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
 model = dict(
-    backbone=dict(depth=18, init_cfg=None),
-    head=dict(in_channels=512, deconv_out_channels=(128, 128, 128),
+    backbone=dict(depth=18, stem_channels=32, base_channels=32, init_cfg=None),
+    head=dict(in_channels=256, deconv_out_channels=(128, 128, 128),
               deconv_kernel_sizes=(4, 4, 4), decoder=codec),
 )
 

@@ -1,0 +1,4 @@
+"""Evaluation."""
+from .metrics import MultiInstanceCocoMetric
+
+__all__ = ['MultiInstanceCocoMetric']

@@ -1,0 +1,4 @@
+"""Metrics."""
+from .multi_instance_coco_metric import MultiInstanceCocoMetric
+
+__all__ = ['MultiInstanceCocoMetric']
