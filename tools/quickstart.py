@@ -81,7 +81,8 @@ def draw_predictions(cfg, checkpoint, img_path, boxes_xywh, out_file):
     boxes = np.array(boxes_xywh, dtype=np.float32)
     boxes[:, 2:] += boxes[:, :2]  # xywh -> xyxy
     results = merge_data_samples(inference_topdown(model, img_path, boxes))
-    visualizer = VISUALIZERS.build(model.cfg.visualizer)
+    visualizer = VISUALIZERS.build(
+        dict(model.cfg.visualizer, name='quickstart_visualizer'))
     visualizer.set_dataset_meta(model.dataset_meta)
     image = mmcv.imread(img_path, channel_order='rgb')
     visualizer.add_datasample(
