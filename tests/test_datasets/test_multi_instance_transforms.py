@@ -163,3 +163,28 @@ def test_select_needs_the_dataset():
     t = SelectOtherInstances(num_instances=2)
     with pytest.raises(KeyError, match='data_mode="topdown"'):
         t(dict(keypoints=np.zeros((1, 17, 2)), bbox=B0[None]))
+
+
+def test_half_body_and_bbox_jitter_before_the_stacking(tiny_synth):
+    """The stock RandomHalfBody works per instance, so it runs before the
+    other people are stacked; the whole MIPNet train pipeline then gives
+    N slots for every sample."""
+    pipeline = [
+        dict(type='LoadImage'),
+        dict(type='GetBBoxCenterScale'),
+        dict(type='RandomHalfBody', prob=1.0, min_total_keypoints=1,
+             min_upper_keypoints=1, min_lower_keypoints=1),
+        dict(type='RandomBBoxTransform'),
+        dict(type='SelectOtherInstances', num_instances=3),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='TopdownAffine', input_size=CODEC['input_size']),
+        dict(type='GenerateMultiInstanceTarget', encoder=CODEC,
+             num_instances=3),
+        dict(type='PackPoseInputs'),
+    ]
+    ds = _dataset(tiny_synth, pipeline)
+    for i in range(len(ds)):
+        sample = ds[i]['data_samples']
+        assert sample.gt_fields.heatmaps.shape == (3 * 17, 32, 24)
+        assert sample.gt_instance_labels.keypoint_weights.shape == (1, 51)
+        assert sample.gt_instances.keypoints.shape == (1, 17, 2)

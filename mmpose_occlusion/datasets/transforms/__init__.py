@@ -1,8 +1,9 @@
 """Data transforms for crowded top-down training."""
+from .instance_cue import GenerateInstanceCue, render_cue
 from .multi_instance import (GenerateMultiInstanceTarget,
                              SelectOtherInstances, select_other_instances)
 
 __all__ = [
-    'GenerateMultiInstanceTarget', 'SelectOtherInstances',
-    'select_other_instances'
+    'GenerateInstanceCue', 'render_cue', 'GenerateMultiInstanceTarget',
+    'SelectOtherInstances', 'select_other_instances'
 ]

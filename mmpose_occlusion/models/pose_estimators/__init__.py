@@ -1,4 +1,9 @@
-"""Pose estimators that own a loop over instances."""
+"""Pose estimators that own a loop over instances or hops."""
+from .hintpose import HintPoseEstimator
 from .mipnet import MIPNetPoseEstimator, soft_selectors
+from .multi_instance import MultiInstanceTopdownMixin
 
-__all__ = ['MIPNetPoseEstimator', 'soft_selectors']
+__all__ = [
+    'HintPoseEstimator', 'MIPNetPoseEstimator', 'MultiInstanceTopdownMixin',
+    'soft_selectors'
+]

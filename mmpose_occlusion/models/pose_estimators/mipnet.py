@@ -30,6 +30,7 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose.utils.typing import SampleList
 from ..backbones.multi_instance import one_hot_selectors
+from .multi_instance import MultiInstanceTopdownMixin
 
 __all__ = ['MIPNetPoseEstimator', 'soft_selectors']
 
@@ -41,7 +42,7 @@ def soft_selectors(t: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class MIPNetPoseEstimator(TopdownPoseEstimator):
+class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
     """Top-down estimator with N instances per box.
 
     Takes the arguments of ``TopdownPoseEstimator``; the backbone must be a
@@ -141,21 +142,9 @@ class MIPNetPoseEstimator(TopdownPoseEstimator):
         pred_instances, pred_fields = (preds if isinstance(preds, tuple) else
                                        (preds, None))
 
-        # Map every row to image space with the stock logic, then gather the
-        # rows of each box into one multi-instance prediction.
-        rows = [
-            PoseDataSample(metainfo=ds.metainfo, gt_instances=ds.gt_instances)
-            for ds in data_samples for _ in range(num_sel)
-        ]
-        rows = super().add_pred_to_datasample(pred_instances, pred_fields,
-                                              rows)
-        selectors = lams.cpu().numpy()
-        for b, ds in enumerate(data_samples):
-            mine = rows[b * num_sel:(b + 1) * num_sel]
-            merged = InstanceData.cat([r.pred_instances for r in mine])
-            merged.instance_selectors = selectors[b]
-            ds.pred_instances = merged
-            if pred_fields is not None:
-                ds.pred_fields = PixelData(heatmaps=torch.cat(
-                    [r.pred_fields.heatmaps for r in mine]))
-        return data_samples
+        selectors = lams.cpu().numpy().reshape(-1, lams.shape[2])
+        return self.gather_rows(
+            pred_instances,
+            pred_fields,
+            data_samples, [num_sel] * len(data_samples),
+            row_fields=dict(instance_selectors=selectors))

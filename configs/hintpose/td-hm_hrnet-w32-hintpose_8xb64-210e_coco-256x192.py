@@ -1,0 +1,52 @@
+# HintPose (Hong et al., COCO keypoint challenge report, ICCV 2019 workshop)
+# on HRNet-W32, COCO, 256x192, both ideas on (Table 1, "I.C. + R.R."):
+# an instance cue (a Gaussian on one joint of the target person) embedded by
+# two conv layers and added after the stem, and recurrent refinement: 3 hops,
+# the previous hop's heatmaps fed back after layer1, MSE on every hop.
+# At test time every box gets one cue at its centre unless cue points are
+# given (a bottom-up model's peaks, given poses); each cue is one instance,
+# merged per image by OKS-NMS.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
+
+custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
+
+model = dict(
+    type='HintPoseEstimator',
+    backbone=dict(
+        type='HintHRNet', use_cue=True, num_hops=3, num_keypoints=17))
+
+codec = dict(
+    type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
+# PackPoseInputs' default meta keys plus where each cue was.
+meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index',
+             'ori_shape', 'img_shape', 'input_size', 'input_center',
+             'input_scale', 'flip', 'flip_direction', 'flip_indices',
+             'raw_ann_info', 'dataset_name', 'cue_points_input')
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody'),
+    dict(type='RandomBBoxTransform'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateInstanceCue', gt='random_joint', sigma=2, jitter=1.5),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateInstanceCue', gt=None, sigma=2),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = val_dataloader
+
+# one instance per cue: keep them all, let the stock OKS-NMS merge them
+val_evaluator = dict(type='MultiInstanceCocoMetric')
+test_evaluator = val_evaluator
+
+visualizer = dict(type='OcclusionPoseVisualizer')

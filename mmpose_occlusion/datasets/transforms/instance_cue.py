@@ -1,0 +1,147 @@
+"""HintPose's instance cue (Hong et al., ICCV 2019 workshop report, §2.1).
+
+The cue tells a top-down network which person in the box to estimate: a
+single-channel Gaussian heatmap peaking on that person. ``GenerateInstanceCue``
+renders it after ``TopdownAffine``, in input space at 1/``stride`` of the input
+(the resolution of the stem features it is added to, and of the heatmaps), from
+the first of these sources that applies:
+
+1. ``results['cue_points']`` (M, 2) in image coordinates, e.g. local peaks of a
+   bottom-up model's heatmaps inside the box, or given poses. They are moved
+   with the sample's flip and warp, so several cues give several instances.
+2. ground truth (``gt='random_joint'``, for training): a random labelled
+   joint of the box's own person (``transformed_keypoints[0]``, so the flip,
+   half-body crop and affine already apply), jittered (§3.1);
+   ``gt='nearest_centroid'`` picks, deterministically, the labelled joint
+   nearest to the mean of the labelled joints (for upper-bound evaluation).
+3. the centre of the box (the centre of the input).
+
+Shapes: ``instance_cue`` (M, h, w) float32 with (w, h) = input_size / stride;
+``cue_points_input`` (M, 2) the cue positions in input pixels. The cue is
+packed by the stock ``PackPoseInputs`` into ``data_sample.gt_fields`` (this
+transform adds ``instance_cue`` to the sample's ``field_mapping_table``).
+"""
+from typing import Dict, Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmpose.datasets.transforms import PackPoseInputs
+from mmpose.registry import TRANSFORMS
+from mmpose.structures.bbox import get_warp_matrix
+
+__all__ = ['GenerateInstanceCue', 'render_cue']
+
+
+def render_cue(points: np.ndarray, size, sigma: float) -> np.ndarray:
+    """Gaussian maps (M, h, w) peaking at ``points`` (M, 2) (map pixels)."""
+    w, h = size
+    xs = np.arange(w, dtype=np.float32)[None, None, :]
+    ys = np.arange(h, dtype=np.float32)[None, :, None]
+    px = points[:, 0, None, None].astype(np.float32)
+    py = points[:, 1, None, None].astype(np.float32)
+    return np.exp(-((xs - px)**2 + (ys - py)**2) / (2 * sigma**2)).astype(
+        np.float32)
+
+
+@TRANSFORMS.register_module()
+class GenerateInstanceCue(BaseTransform):
+    """Render the instance cue(s) of a top-down sample.
+
+    Required keys: ``input_size``, ``input_center``, ``input_scale`` (from
+    ``TopdownAffine``); ``transformed_keypoints`` and ``keypoints_visible``
+    for a ground-truth cue; ``cue_points`` (optional), ``flip``,
+    ``flip_direction``, ``ori_shape`` or ``img_shape`` for given cues.
+
+    Added keys: ``instance_cue``, ``cue_points_input``.
+
+    Args:
+        sigma (float): Gaussian sigma in cue-map pixels. Defaults to 2.
+        stride (int): input pixels per cue-map pixel. Defaults to 4.
+        gt (str | None): ``'random_joint'`` (training), ``'nearest_centroid'``
+            or None (never use ground truth).
+        jitter (float): standard deviation of the jitter of a ground-truth
+            cue, in cue-map pixels. Defaults to 1.5.
+    """
+
+    def __init__(self,
+                 sigma: float = 2.0,
+                 stride: int = 4,
+                 gt: Optional[str] = 'random_joint',
+                 jitter: float = 1.5):
+        super().__init__()
+        if gt not in (None, 'random_joint', 'nearest_centroid'):
+            raise ValueError("gt must be None, 'random_joint' or "
+                             f"'nearest_centroid', got {gt!r}")
+        self.sigma = sigma
+        self.stride = stride
+        self.gt = gt
+        self.jitter = jitter
+
+    def _given_points(self, results: Dict) -> Optional[np.ndarray]:
+        points = results.get('cue_points')
+        if points is None:
+            return None
+        points = np.asarray(points, np.float32).reshape(-1, 2).copy()
+        if len(points) == 0:
+            return None
+        if results.get('flip') and results.get('flip_direction') != \
+                'horizontal':
+            raise NotImplementedError('given cue points support horizontal '
+                                      'flips only')
+        if results.get('flip'):
+            width = results.get('ori_shape', results.get('img_shape'))[1]
+            points[:, 0] = width - 1 - points[:, 0]
+        rot = results.get('bbox_rotation', np.zeros(1))[0]
+        warp = get_warp_matrix(
+            np.asarray(results['input_center'], np.float32),
+            np.asarray(results['input_scale'], np.float32), float(rot),
+            output_size=results['input_size'])
+        return points @ warp[:, :2].T + warp[:, 2]
+
+    def _gt_point(self, results: Dict) -> Optional[np.ndarray]:
+        if self.gt is None or 'transformed_keypoints' not in results:
+            return None
+        kpts = results['transformed_keypoints'][0, :, :2]
+        w, h = results['input_size']
+        labelled = results['keypoints_visible'][0] > 0
+        inside = ((kpts[:, 0] >= 0) & (kpts[:, 0] < w) & (kpts[:, 1] >= 0) &
+                  (kpts[:, 1] < h))
+        candidates = np.flatnonzero(labelled & inside)
+        if len(candidates) == 0:
+            return None
+        if self.gt == 'random_joint':
+            point = kpts[np.random.choice(candidates)]
+            point = point + np.random.randn(2) * self.jitter * self.stride
+        else:
+            centroid = kpts[candidates].mean(0)
+            nearest = np.argmin(
+                np.linalg.norm(kpts[candidates] - centroid, axis=1))
+            point = kpts[candidates[nearest]]
+        return np.asarray(point, np.float32)[None]
+
+    def transform(self, results: Dict) -> Optional[dict]:
+        if 'input_size' not in results:
+            raise KeyError('GenerateInstanceCue runs after TopdownAffine '
+                           '(it needs input_size, input_center, input_scale)')
+        w, h = results['input_size']
+        points = self._given_points(results)
+        if points is None:
+            points = self._gt_point(results)
+        if points is None:  # the box centre
+            points = np.array([[w / 2, h / 2]], np.float32)
+        size = (int(w) // self.stride, int(h) // self.stride)
+        # input pixels -> cue-map pixels, as MMPose's heatmap codecs do
+        results['instance_cue'] = render_cue(points / self.stride, size,
+                                             self.sigma)
+        results['cue_points_input'] = points.astype(np.float32)
+        table = dict(
+            results.get('field_mapping_table',
+                        PackPoseInputs.field_mapping_table))
+        table['instance_cue'] = 'instance_cue'
+        results['field_mapping_table'] = table
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(sigma={self.sigma}, stride='
+                f'{self.stride}, gt={self.gt!r}, jitter={self.jitter})')

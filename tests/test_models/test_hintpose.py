@@ -1,0 +1,187 @@
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import InstanceData, PixelData
+
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+from mmpose_occlusion.models.utils import (FeedbackBlock, InstanceCueBlock,
+                                           extract_cue_points)
+
+K = 17
+EXTRA = dict(
+    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
+                num_blocks=(1, ), num_channels=(16, )),
+    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
+                num_blocks=(1, 1), num_channels=(8, 16)),
+    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
+                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
+    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
+                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
+HEAD = dict(type='HeatmapHead', in_channels=8, out_channels=K,
+            deconv_out_channels=None,
+            loss=dict(type='KeypointMSELoss', use_target_weight=True),
+            decoder=dict(type='MSRAHeatmap', input_size=(64, 64),
+                         heatmap_size=(16, 16), sigma=2))
+
+
+def _build(backbone_type='HintHRNet', **backbone):
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(type='HintPoseEstimator' if backbone_type == 'HintHRNet' else
+             'TopdownPoseEstimator',
+             backbone=dict(type=backbone_type, extra=EXTRA, **backbone),
+             head=HEAD, test_cfg=dict(flip_test=False)))
+    model.init_weights()
+    return model
+
+
+def _samples(cues_per_sample, with_targets=True):
+    rng = np.random.default_rng(0)
+    out = []
+    for i, m in enumerate(cues_per_sample):
+        ds = PoseDataSample(metainfo=dict(
+            input_size=(64, 64), input_center=np.array([32., 32.]),
+            input_scale=np.array([64., 64.]), flip_indices=list(range(K)),
+            cue_points_input=rng.random((m, 2)).astype(np.float32) * 64))
+        fields = dict(instance_cue=torch.rand(m, 16, 16))
+        if with_targets:
+            fields['heatmaps'] = torch.rand(K, 16, 16)
+            ds.gt_instance_labels = InstanceData(
+                keypoint_weights=torch.ones(1, K))
+        ds.gt_fields = PixelData(**fields)
+        ds.gt_instances = InstanceData(bboxes=np.array([[0., 0., 64., 64.]]),
+                                       bbox_scores=np.ones(1))
+        out.append(ds)
+    return out
+
+
+def test_new_blocks_leave_the_stock_model_unchanged_at_init():
+    stock = _build('HRNet')
+    for hops in (1, 3):
+        hint = _build(num_hops=hops)
+        result = hint.load_state_dict(stock.state_dict(), strict=False)
+        assert result.unexpected_keys == []
+        assert {k.split('.')[1] for k in result.missing_keys} <= {
+            'cue_block', 'feedback'}
+        stock.eval()
+        hint.eval()
+        x = torch.randn(2, 3, 64, 64)
+        with torch.no_grad():
+            expected = stock(x, None, mode='tensor')
+            heatmaps, _ = hint.forward_hops(x, torch.rand(2, 1, 16, 16),
+                                            [1, 1])
+        assert len(heatmaps) == hops
+        for h in heatmaps:
+            torch.testing.assert_close(h, expected)
+
+
+def test_blocks_are_zero_initialised_but_trainable():
+    cue = InstanceCueBlock(out_channels=8)
+    fb = FeedbackBlock(in_channels=K, out_channels=8)
+    for block in (cue, fb):
+        block.init_weights()
+    assert cue(torch.rand(1, 1, 8, 8)).abs().max() == 0
+    assert fb(torch.rand(1, K, 8, 8)).abs().max() == 0
+    out = cue(torch.rand(1, 1, 8, 8)).sum() + fb(torch.rand(1, K, 8, 8)).sum()
+    out.backward()
+    assert cue.proj.weight.grad.abs().sum() > 0
+    assert fb.update.weight.grad.abs().sum() > 0
+
+
+def test_cue_changes_the_output_once_trained():
+    hint = _build(num_hops=1)
+    torch.nn.init.normal_(hint.backbone.cue_block.proj.weight, std=0.1)
+    hint.eval()
+    x = torch.randn(1, 3, 64, 64).expand(2, -1, -1, -1)
+    cues = torch.zeros(2, 1, 16, 16)
+    cues[0, 0, 4, 4] = cues[1, 0, 12, 12] = 1
+    with torch.no_grad():
+        heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
+    assert not torch.allclose(heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3,
+                              atol=0)
+
+
+def test_one_loss_term_per_hop_each_the_stock_mse():
+    hint = _build(num_hops=3)
+    torch.nn.init.normal_(hint.backbone.feedback.update.weight, std=0.1)
+    hint.eval()
+    x = torch.randn(2, 3, 64, 64)
+    samples = _samples([1, 1])
+    losses = hint.loss(x, samples)
+    assert sorted(k for k in losses if k.startswith('loss')) == [
+        'loss_kpt_hop1', 'loss_kpt_hop2', 'loss_kpt_hop3'
+    ]
+    cues = torch.stack([s.gt_fields.instance_cue for s in samples])
+    gt = torch.stack([s.gt_fields.heatmaps for s in samples])
+    w = torch.ones(2, K)
+    heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
+    for t in range(3):
+        torch.testing.assert_close(losses[f'loss_kpt_hop{t + 1}'],
+                                   hint.head.loss_module(heatmaps[t], gt, w))
+    # the feedback makes the hops differ
+    assert not torch.allclose(heatmaps[0], heatmaps[2], rtol=1e-3, atol=0)
+    # the stem (and the cue block) runs once, the hops three times
+    calls = {'stem': 0, 'stage2': 0}
+    hint.backbone.conv1.register_forward_hook(
+        lambda *a: calls.__setitem__('stem', calls['stem'] + 1))
+    hint.backbone.stage2.register_forward_hook(
+        lambda *a: calls.__setitem__('stage2', calls['stage2'] + 1))
+    hint.loss(x, samples)
+    assert calls == {'stem': 1, 'stage2': 3}
+
+
+@pytest.mark.parametrize('flip_test', [False, True])
+def test_several_cues_in_one_box_give_several_instances(flip_test):
+    hint = _build(num_hops=2)
+    hint.test_cfg = dict(flip_test=flip_test)
+    hint.eval()
+    samples = _samples([3, 1], with_targets=False)
+    with torch.no_grad():
+        results = hint.predict(torch.randn(2, 3, 64, 64), samples)
+    assert [len(r.pred_instances) for r in results] == [3, 1]
+    assert results[0].pred_instances.keypoints.shape == (3, K, 2)
+    np.testing.assert_allclose(results[0].pred_instances.cue_points,
+                               samples[0].metainfo['cue_points_input'],
+                               rtol=1e-5)  # identity mapping here
+    assert results[0].pred_instances.bboxes.shape == (3, 4)
+
+
+def test_training_rejects_several_cues_and_missing_cues():
+    hint = _build()
+    with pytest.raises(ValueError, match='one cue per sample'):
+        hint.loss(torch.randn(1, 3, 64, 64), _samples([2]))
+    samples = _samples([1])
+    samples[0].gt_fields = PixelData(heatmaps=torch.rand(K, 16, 16))
+    with pytest.raises(ValueError, match='GenerateInstanceCue'):
+        hint.loss(torch.randn(1, 3, 64, 64), samples)
+
+
+def test_peaks_inside_boxes_on_handmade_heatmaps():
+    hm = np.zeros((2, 20, 20), np.float32)
+    hm[0, 5, 5] = 0.9  # person A (box 0)
+    hm[1, 5, 7] = 0.8  # A's other joint, 2 px away: same person
+    hm[0, 15, 14] = 0.7  # person B (box 1), also inside box 2
+    hm[1, 12, 4] = 0.05  # below threshold
+    hm[0, 10, 10] = 0.6  # a plateau of 2 equal pixels is still a peak
+    hm[0, 10, 11] = 0.6
+    boxes = [[0, 0, 9, 9], [10, 10, 19, 19], [0, 0, 19, 19]]
+    points, scores = extract_cue_points(hm, boxes, threshold=0.1,
+                                        max_per_box=5, min_distance=0.5)
+    np.testing.assert_allclose(points[0], [[5, 5], [7, 5]])
+    np.testing.assert_allclose(scores[0], [0.9, 0.8])
+    np.testing.assert_allclose(points[1], [[14, 15], [10, 10], [11, 10]])
+    # joints of one person closer than min_distance merge into one cue
+    points, scores = extract_cue_points(hm, boxes, threshold=0.1,
+                                        max_per_box=5, min_distance=8)
+    np.testing.assert_allclose(points[0], [[5, 5]])
+    # (10, 10) is 6.4 px from B's (14, 15): dropped too
+    np.testing.assert_allclose(points[2], [[5, 5], [14, 15]])
+    # at most max_per_box, strongest first
+    points, _ = extract_cue_points(hm, boxes, max_per_box=1, min_distance=0)
+    assert [len(p) for p in points] == [1, 1, 1]
+    np.testing.assert_allclose(points[2], [[5, 5]])
+    # heatmap pixels are scaled to image pixels by the stride
+    points, _ = extract_cue_points(hm, [[0, 0, 39, 39]], stride=2.0,
+                                   max_per_box=1)
+    np.testing.assert_allclose(points[0], [[10, 10]])
