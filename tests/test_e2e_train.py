@@ -13,6 +13,9 @@ CONFIG = osp.join(REPO_ROOT, 'configs', 'baseline',
                   'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
 MIPNET = osp.join(REPO_ROOT, 'configs', 'mipnet',
                   'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
+HINTPOSE = osp.join(
+    REPO_ROOT, 'configs', 'hintpose',
+    'td-hm_hrnet-w16-small-hintpose_1xb32-6e_synthcrowd-128x96.py')
 
 
 def _tiny_cfg(data_root, work_dir, max_epochs, config=CONFIG):
@@ -76,4 +79,15 @@ def test_mipnet_trains_and_tests_with_n_instances_per_box(tiny_synth,
          _p(batch, samples)))
     metrics = runner.test()
     assert seen and set(seen) == {2}
+    assert 0.0 <= metrics['coco/AP'] <= 1.0
+
+
+def test_hintpose_trains_with_a_loss_per_hop_and_tests(tiny_synth, tmp_path):
+    cfg = _tiny_cfg(tiny_synth, str(tmp_path / 'hint'), 1, config=HINTPOSE)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    scalars = runner.message_hub.log_scalars
+    assert {'train/loss_kpt_hop1', 'train/loss_kpt_hop2',
+            'train/loss_kpt_hop3'} <= set(scalars)
+    metrics = runner.test()
     assert 0.0 <= metrics['coco/AP'] <= 1.0

@@ -30,8 +30,9 @@ train_pipeline = [
     dict(type='RandomHalfBody'),
     dict(type='RandomBBoxTransform'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateInstanceCue', gt='random_joint', sigma=2, jitter=1.5),
     dict(type='GenerateTarget', encoder=codec),
+    # after GenerateTarget, which replaces the field mapping table
+    dict(type='GenerateInstanceCue', gt='random_joint', sigma=2, jitter=1.5),
     dict(type='PackPoseInputs', meta_keys=meta_keys)
 ]
 val_pipeline = [

@@ -19,7 +19,8 @@ the first of these sources that applies:
 Shapes: ``instance_cue`` (M, h, w) float32 with (w, h) = input_size / stride;
 ``cue_points_input`` (M, 2) the cue positions in input pixels. The cue is
 packed by the stock ``PackPoseInputs`` into ``data_sample.gt_fields`` (this
-transform adds ``instance_cue`` to the sample's ``field_mapping_table``).
+transform adds ``instance_cue`` to the sample's ``field_mapping_table``; put
+it after ``GenerateTarget``, whose codec may replace that table).
 """
 from typing import Dict, Optional
 
