@@ -15,16 +15,11 @@ most 1.45x the stock HRNet-W32 forward (its stage 4, 38 % of the FLOPs, runs
 per instance; running the whole network twice would cost 2x).
 """
 import argparse
-import statistics
-import time
 
 import torch
-from mmengine.config import Config
-from mmengine.hub import get_config
-from mmengine.registry import init_default_scope
 
-import mmpose_occlusion  # noqa: F401
-from mmpose.registry import MODELS
+from mmpose_occlusion.utils.benchmark import (build_model, count_params,
+                                              interleaved_median_ms)
 
 MODELS_TO_COMPARE = [
     ('HRNet-W32 256x192',
@@ -44,32 +39,6 @@ PARAM_TARGET = 0.5  # percent
 LATENCY_TARGET = 1.45  # N = 2 vs stock, HRNet-W32
 
 
-def build(path, num_instances=None, device='cpu'):
-    cfg = get_config(path) if '::' in path else Config.fromfile(path)
-    cfg.model.pop('init_cfg', None)
-    cfg.model.backbone.pop('init_cfg', None)
-    if num_instances is not None:
-        cfg.model.backbone.num_instances = num_instances
-    model = MODELS.build(cfg.model).to(device)
-    model.eval()
-    return model
-
-
-def n_params(model):
-    return sum(p.numel() for p in model.parameters())
-
-
-@torch.no_grad()
-def time_forward(model, x):
-    if x.is_cuda:
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    model(x, None, mode='tensor')
-    if x.is_cuda:
-        torch.cuda.synchronize()
-    return time.perf_counter() - t0
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeats', type=int, default=5)
@@ -80,7 +49,6 @@ def main():
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    init_default_scope('mmpose')
     print(f'device {args.device}, batch {args.batch_size}, '
           f'{args.repeats} repeats (median), torch threads '
           f'{torch.get_num_threads()}\n')
@@ -91,18 +59,18 @@ def main():
     print('-' * len(header))
     verdicts = []
     for name, stock_cfg, mip_cfg in MODELS_TO_COMPARE:
-        stock = build(stock_cfg, device=args.device)
-        mip2 = build(mip_cfg, 2, args.device)
-        mip3 = build(mip_cfg, 3, args.device)
+        models = dict(
+            stock=build_model(stock_cfg, args.device),
+            n2=build_model(mip_cfg, args.device,
+                           dict(backbone=dict(num_instances=2))),
+            n3=build_model(mip_cfg, args.device,
+                           dict(backbone=dict(num_instances=3))))
         x = torch.randn(args.batch_size, 3, 256, 192, device=args.device)
-        for m in (stock, mip2, mip3):  # warm-up
-            time_forward(m, x)
-        times = {'stock': [], 'n2': [], 'n3': []}
-        for _ in range(args.repeats):
-            for key, m in (('stock', stock), ('n2', mip2), ('n3', mip3)):
-                times[key].append(time_forward(m, x))
-        t = {k: statistics.median(v) * 1000 for k, v in times.items()}
-        p0, p2 = n_params(stock), n_params(mip2)
+        t = interleaved_median_ms(
+            {k: (lambda m=m: m(x, None, mode='tensor'))
+             for k, m in models.items()},
+            repeats=args.repeats, cuda=x.is_cuda)
+        p0, p2 = count_params(models['stock']), count_params(models['n2'])
         extra = 100.0 * (p2 - p0) / p0
         print(f'{name:20s} {p0 / 1e6:12.3f}M {p2 / 1e6:12.3f}M '
               f'{extra:6.2f} | {t["stock"]:9.1f} {t["n2"]:9.1f} '
@@ -115,7 +83,7 @@ def main():
             verdicts.append((f'{name}: N=2 forward {ratio:.2f}x <= '
                              f'{LATENCY_TARGET}x stock',
                              ratio <= LATENCY_TARGET))
-        del stock, mip2, mip3
+        del models
     print()
     for text, ok in verdicts:
         print(f'[{"PASS" if ok else "FAIL"}] {text}')

@@ -26,6 +26,7 @@ import torch
 from mmpose.models.backbones import HRNet
 from mmpose.registry import MODELS
 from ..utils.hint_blocks import FeedbackBlock, InstanceCueBlock
+from .hrnet_stages import run_hrnet_stage
 
 __all__ = ['HintHRNet']
 
@@ -95,23 +96,9 @@ class HintHRNet(HRNet):
         """transition1 .. stage4, with feedback from the previous hop."""
         if prev_heatmaps is not None:
             f1 = f1 + self.feedback(prev_heatmaps)
-        x_list = []
-        for i in range(self.stage2_cfg['num_branches']):
-            if self.transition1[i] is not None:
-                x_list.append(self.transition1[i](f1))
-            else:
-                x_list.append(f1)
-        y_list = self.stage2(x_list)
-        for stage, transition in ((3, self.transition2),
-                                  (4, self.transition3)):
-            cfg = getattr(self, f'stage{stage}_cfg')
-            x_list = []
-            for i in range(cfg['num_branches']):
-                if transition[i] is not None:
-                    x_list.append(transition[i](y_list[-1]))
-                else:
-                    x_list.append(y_list[i])
-            y_list = getattr(self, f'stage{stage}')(x_list)
+        y_list = [f1]
+        for stage in (2, 3, 4):
+            y_list = run_hrnet_stage(self, stage, y_list)
         return tuple(y_list)
 
     def forward(self, x: torch.Tensor, cues: Optional[torch.Tensor] = None):

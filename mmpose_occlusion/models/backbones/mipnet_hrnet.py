@@ -20,6 +20,7 @@ from mmpose.models.backbones import HRNet
 from mmpose.models.backbones.resnet import get_expansion
 from mmpose.registry import MODELS
 from ..utils.mimb import MIMB
+from .hrnet_stages import run_hrnet_stage
 from .multi_instance import MultiInstanceBackboneMixin
 
 __all__ = ['MIPHRNet']
@@ -68,22 +69,11 @@ class MIPHRNet(MultiInstanceBackboneMixin, HRNet):
         x = self.relu(self.norm2(self.conv2(x)))
         return [self.layer1(x)]
 
-    def _stage(self, stage, y_list):
-        transition = getattr(self, f'transition{stage - 1}')
-        cfg = getattr(self, f'stage{stage}_cfg')
-        x_list = []
-        for i in range(cfg['num_branches']):
-            if transition[i] is not None:
-                x_list.append(transition[i](y_list[-1]))
-            else:
-                x_list.append(y_list[i])
-        return getattr(self, f'stage{stage}')(x_list)
-
     def forward_trunk(self, x: torch.Tensor):
         """Stem to the end of the first MIMB stage (before its MIMBs)."""
         y_list = self._stem(x)
         for stage in range(2, self.mimb_stages[0] + 1):
-            y_list = self._stage(stage, y_list)
+            y_list = run_hrnet_stage(self, stage, y_list)
         return y_list
 
     def forward_instances(self, trunk, lam: torch.Tensor):
@@ -91,7 +81,7 @@ class MIPHRNet(MultiInstanceBackboneMixin, HRNet):
         y_list = trunk
         for stage in range(self.mimb_stages[0], 5):
             if stage > self.mimb_stages[0]:
-                y_list = self._stage(stage, y_list)
+                y_list = run_hrnet_stage(self, stage, y_list)
             if stage in self.mimb_stages:
                 y_list = [
                     m(y, lam)

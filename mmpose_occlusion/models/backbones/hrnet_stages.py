@@ -1,0 +1,22 @@
+"""Running MMPose's ``HRNet`` one stage at a time (for backbones that insert
+blocks between its stages or re-run part of it)."""
+from typing import List
+
+import torch
+
+__all__ = ['run_hrnet_stage']
+
+
+def run_hrnet_stage(hrnet, stage: int,
+                    y_list: List[torch.Tensor]) -> List[torch.Tensor]:
+    """Transition into ``stage`` (2, 3 or 4) and run it, as ``HRNet.forward``
+    does; ``y_list`` is the previous stage's output (layer1's as a 1-list)."""
+    transition = getattr(hrnet, f'transition{stage - 1}')
+    cfg = getattr(hrnet, f'stage{stage}_cfg')
+    x_list = []
+    for i in range(cfg['num_branches']):
+        if transition[i] is not None:
+            x_list.append(transition[i](y_list[-1]))
+        else:
+            x_list.append(y_list[i])
+    return getattr(hrnet, f'stage{stage}')(x_list)
