@@ -24,3 +24,16 @@ def mmpose_scope():
     """Build registry types (transforms, codecs) in MMPose's scope."""
     from mmengine.registry import init_default_scope
     init_default_scope('mmpose')
+
+
+@pytest.fixture(autouse=True)
+def seeded_rngs():
+    """Every test starts from the same random state (data transforms draw
+    from numpy's and Python's global generators)."""
+    import random
+
+    import numpy as np
+    import torch
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)

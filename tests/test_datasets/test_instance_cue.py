@@ -21,6 +21,11 @@ def _dataset(root, flip, cue):
         ])
 
 
+# A Gaussian centred anywhere in a map pixel has its maximum at that pixel:
+# at most 0.71 px off, up to 1 px at the map's right and bottom borders.
+TOL = 1.0
+
+
 def _peaks(cue):
     """(x, y) of the maximum of each cue map (M, h, w)."""
     flat = cue.reshape(len(cue), -1).argmax(1)
@@ -41,7 +46,7 @@ def test_ground_truth_cue_sits_on_a_joint_of_the_target(tiny_synth, flip):
         if not (vis & inside).any():
             continue
         d = np.linalg.norm(kpts[vis & inside] - _peaks(cue)[0], axis=1)
-        assert d.min() <= 0.75
+        assert d.min() <= TOL
 
 
 @pytest.mark.parametrize('flip', [False, True])
@@ -67,7 +72,7 @@ def test_given_cue_points_follow_flip_and_affine(tiny_synth, flip):
         for k in range(2):
             x, y = expected[k]
             if 0 <= x < 24 and 0 <= y < 32:
-                assert np.linalg.norm(_peaks(cue)[k] - expected[k]) <= 0.75
+                assert np.linalg.norm(_peaks(cue)[k] - expected[k]) <= TOL
                 checked += 1
         if i > 10:
             break
