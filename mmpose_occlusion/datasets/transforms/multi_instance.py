@@ -25,10 +25,12 @@ Shapes (K keypoints, N slots, n people in the box, heatmaps H x W)::
     keypoint_weights    (1, N * K)
 """
 import weakref
+from functools import partial
 from typing import Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine.dataset import BaseDataset
 
 from mmpose.registry import KEYPOINT_CODECS, TRANSFORMS
 
@@ -72,9 +74,13 @@ class _ImageIndex:
     """Every annotated person of every image of one dataset, by image id."""
 
     def __init__(self, dataset):
+        # MMEngine's accessor skips the per-call copy of the metainfo that
+        # MMPose's datasets add (the index reads every instance once).
+        get_info = (partial(BaseDataset.get_data_info, dataset) if isinstance(
+            dataset, BaseDataset) else dataset.get_data_info)
         groups: Dict[int, list] = {}
         for i in range(len(dataset)):
-            info = dataset.get_data_info(i)
+            info = get_info(i)
             groups.setdefault(info['img_id'], []).append(
                 (info['id'], info['keypoints'][0], info['keypoints_visible'][0],
                  info['bbox'][0]))
