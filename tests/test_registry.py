@@ -1,12 +1,14 @@
 """Importing mmpose_occlusion registers its components into MMPose's
 registries; one smoke test builds each of them."""
 import importlib
+import os.path as osp
 
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 
 import mmpose_occlusion  # noqa: F401
+from conftest import REPO_ROOT
 from mmpose.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
                              VISUALIZERS)
 
@@ -42,6 +44,8 @@ SMOKE_CASES = {
     ('models', 'InstanceCueBlock'): dict(out_channels=8),
     ('models', 'FeedbackBlock'): dict(in_channels=17, out_channels=8),
     ('transforms', 'GenerateInstanceCue'): dict(),
+    ('transforms', 'LoadCuePoints'): dict(
+        cue_file=osp.join(REPO_ROOT, 'tests', 'data', 'cue_points.json')),
     ('transforms', 'SelectOtherInstances'): dict(num_instances=2),
     ('transforms', 'GenerateMultiInstanceTarget'): dict(encoder=_CODEC),
     ('metrics', 'MultiInstanceCocoMetric'): dict(),

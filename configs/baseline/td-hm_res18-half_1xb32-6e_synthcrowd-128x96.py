@@ -20,6 +20,7 @@ param_scheduler = [
 ]
 auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(logger=dict(interval=20))
+randomness = dict(seed=0)  # reproducible runs (method comparisons inherit it)
 
 # codec and model
 codec = dict(

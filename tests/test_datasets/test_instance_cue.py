@@ -100,3 +100,20 @@ def test_bad_arguments():
         GenerateInstanceCue(gt='centroid')
     with pytest.raises(KeyError, match='after TopdownAffine'):
         GenerateInstanceCue()(dict())
+
+
+def test_load_cue_points_by_annotation_id(tmp_path):
+    import json
+
+    from mmpose_occlusion.datasets.transforms import LoadCuePoints
+    path = tmp_path / 'cues.json'
+    path.write_text(json.dumps({'7': [[10, 20], [30, 40]], '8': []}))
+    t = LoadCuePoints(str(path))
+    out = t(dict(id=7))
+    np.testing.assert_array_equal(out['cue_points'], [[10, 20], [30, 40]])
+    assert 'cue_points' not in t(dict(id=8))  # no points: fallback cue
+    assert 'cue_points' not in t(dict(id=9))
+    bad = tmp_path / 'bad.json'
+    bad.write_text('not json')
+    with pytest.raises(ValueError, match='bad.json'):
+        LoadCuePoints(str(bad))

@@ -1,9 +1,10 @@
 """Data transforms for crowded top-down training."""
-from .instance_cue import GenerateInstanceCue, render_cue
+from .instance_cue import GenerateInstanceCue, LoadCuePoints, render_cue
 from .multi_instance import (GenerateMultiInstanceTarget,
                              SelectOtherInstances, select_other_instances)
 
 __all__ = [
-    'GenerateInstanceCue', 'render_cue', 'GenerateMultiInstanceTarget',
-    'SelectOtherInstances', 'select_other_instances'
+    'GenerateInstanceCue', 'LoadCuePoints', 'render_cue',
+    'GenerateMultiInstanceTarget', 'SelectOtherInstances',
+    'select_other_instances'
 ]

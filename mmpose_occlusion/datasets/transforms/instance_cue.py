@@ -22,6 +22,7 @@ packed by the stock ``PackPoseInputs`` into ``data_sample.gt_fields`` (this
 transform adds ``instance_cue`` to the sample's ``field_mapping_table``; put
 it after ``GenerateTarget``, whose codec may replace that table).
 """
+import json
 from typing import Dict, Optional
 
 import numpy as np
@@ -31,7 +32,7 @@ from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.registry import TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
 
-__all__ = ['GenerateInstanceCue', 'render_cue']
+__all__ = ['GenerateInstanceCue', 'LoadCuePoints', 'render_cue']
 
 
 def render_cue(points: np.ndarray, size, sigma: float) -> np.ndarray:
@@ -146,3 +147,46 @@ class GenerateInstanceCue(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(sigma={self.sigma}, stride='
                 f'{self.stride}, gt={self.gt!r}, jitter={self.jitter})')
+
+
+@TRANSFORMS.register_module()
+class LoadCuePoints(BaseTransform):
+    """Give every sample the cue points stored for it in a JSON file.
+
+    The file maps a sample's annotation id (``results['id']``, with
+    ground-truth boxes) to a list of [x, y] points in image coordinates, e.g.
+    ``{"10000001": [[120.5, 80.0], [150.0, 95.5]]}``: the local peaks of a
+    bottom-up model's heatmaps inside that box, or one joint of the box's own
+    person for an upper-bound evaluation. Put it before
+    ``GenerateInstanceCue``, which moves the points with the sample's flip and
+    warp. A sample without an entry keeps no ``cue_points`` (and gets
+    ``GenerateInstanceCue``'s fallback cue).
+
+    Args:
+        cue_file (str): path of the JSON file.
+    """
+
+    def __init__(self, cue_file: str):
+        super().__init__()
+        self.cue_file = cue_file
+        try:
+            with open(cue_file) as f:
+                raw = json.load(f)
+        except (OSError, ValueError) as e:
+            raise ValueError(
+                f'LoadCuePoints could not read cue_file {cue_file!r}: {e}. '
+                'It must be a JSON object mapping annotation ids to lists '
+                'of [x, y] points.') from e
+        self.points = {
+            str(k): np.asarray(v, np.float32).reshape(-1, 2)
+            for k, v in raw.items()
+        }
+
+    def transform(self, results: Dict) -> Optional[dict]:
+        points = self.points.get(str(results.get('id')))
+        if points is not None and len(points):
+            results['cue_points'] = points
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(cue_file={self.cue_file!r})'
