@@ -2,7 +2,6 @@
 train, save, resume from the Runner's checkpoint, and test from it."""
 import os.path as osp
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner

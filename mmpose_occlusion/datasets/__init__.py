@@ -1,5 +1,11 @@
 """Datasets, data generators and transforms."""
-from . import synthetic, transforms  # noqa: F401
-from .transforms import *  # noqa: F401,F403
+from . import synthetic
+from .transforms import (GenerateInstanceCue, GenerateMultiInstanceTarget,
+                         LoadCuePoints, SelectOtherInstances, render_cue,
+                         select_other_instances)
 
-__all__ = ['synthetic', 'transforms']
+__all__ = [
+    'synthetic', 'GenerateInstanceCue', 'GenerateMultiInstanceTarget',
+    'LoadCuePoints', 'SelectOtherInstances', 'render_cue',
+    'select_other_instances'
+]

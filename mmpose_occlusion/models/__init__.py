@@ -1,5 +1,14 @@
 """Models: blocks, backbones and estimators."""
-from . import backbones, pose_estimators, utils  # noqa: F401
-from .backbones import *  # noqa: F401,F403
-from .pose_estimators import *  # noqa: F401,F403
-from .utils import *  # noqa: F401,F403
+from .backbones import (HintHRNet, MIPHRNet, MIPResNet,
+                        MultiInstanceBackboneMixin, one_hot_selectors)
+from .pose_estimators import (HintPoseEstimator, MIPNetPoseEstimator,
+                              MultiInstanceTopdownMixin, soft_selectors)
+from .utils import (MIMB, FeedbackBlock, InstanceCueBlock,
+                    extract_cue_points, one_hot_lambda)
+
+__all__ = [
+    'HintHRNet', 'MIPHRNet', 'MIPResNet', 'MultiInstanceBackboneMixin',
+    'one_hot_selectors', 'HintPoseEstimator', 'MIPNetPoseEstimator',
+    'MultiInstanceTopdownMixin', 'soft_selectors', 'MIMB', 'FeedbackBlock',
+    'InstanceCueBlock', 'extract_cue_points', 'one_hot_lambda'
+]

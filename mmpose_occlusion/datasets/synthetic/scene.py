@@ -10,8 +10,6 @@ Shapes: ``image`` (H, W, 3) uint8 BGR; ``id_map`` (H, W) uint16 where value
 ``keypoints`` (P, K, 3) float32 as (x, y, v).
 """
 from dataclasses import dataclass, field
-from typing import List
-
 import numpy as np
 
 from .body import NUM_KEYPOINTS, sample_pose
