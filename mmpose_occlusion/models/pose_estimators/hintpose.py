@@ -20,8 +20,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
+from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import SampleList
 from .multi_instance import MultiInstanceTopdownMixin
 
@@ -105,9 +107,7 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
                 self.forward_hops(inputs, cues, counts)[0]):
             losses[f'loss_kpt_hop{t + 1}'] = self.head.loss_module(
                 heatmaps, gt, weights)
-        if self.train_cfg.get('compute_acc', True):
-            from mmpose.evaluation.functional import pose_pck_accuracy
-            from mmpose.utils.tensor_utils import to_numpy
+        if self.train_cfg.get('compute_acc', True):  # on the last hop
             _, acc, _ = pose_pck_accuracy(
                 output=to_numpy(heatmaps), target=to_numpy(gt),
                 mask=to_numpy(weights) > 0)
@@ -133,12 +133,12 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         row_fields = {}
         if cues is not None:
             row_fields['cue_points'] = self._cue_points_in_image(
-                data_samples, counts)
+                data_samples)
         return self.gather_rows(pred_instances, pred_fields, data_samples,
                                 counts, row_fields)
 
     @staticmethod
-    def _cue_points_in_image(data_samples, counts) -> np.ndarray:
+    def _cue_points_in_image(data_samples) -> np.ndarray:
         """Cue positions (R, 2) mapped from input space to image space."""
         out = []
         for ds in data_samples:
