@@ -118,7 +118,8 @@ def main():
     import mmpose_occlusion  # noqa: F401
     from mmpose_occlusion.datasets.synthetic import (generate_split,
                                                      split_is_complete)
-    data_root = args.data_root.rstrip('/') + '/'
+    data_root = osp.abspath(args.data_root) + '/'
+    args.work_dir = osp.abspath(args.work_dir)
     for split, num in (('train', 1500), ('val', 200)):
         if not split_is_complete(data_root, split):
             generate_split(data_root, split, num, seed=0)
