@@ -26,7 +26,7 @@ import torch
 from mmpose.models.backbones import HRNet
 from mmpose.registry import MODELS
 from ..utils.hint_blocks import FeedbackBlock, InstanceCueBlock
-from .hrnet_stages import run_hrnet_stage
+from .hrnet_stages import run_hrnet_stage, run_hrnet_stem
 
 __all__ = ['HintHRNet']
 
@@ -79,8 +79,7 @@ class HintHRNet(HRNet):
                      cues: Optional[torch.Tensor] = None,
                      counts: Optional[Sequence[int]] = None) -> torch.Tensor:
         """Stem once per image; cue and layer1 on the R rows."""
-        x = self.relu(self.norm1(self.conv1(x)))
-        x = self.relu(self.norm2(self.conv2(x)))
+        x = run_hrnet_stem(self, x)
         if counts is not None and any(c != 1 for c in counts):
             x = x.repeat_interleave(
                 torch.as_tensor(list(counts), device=x.device), dim=0)

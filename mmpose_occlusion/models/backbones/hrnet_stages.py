@@ -4,7 +4,13 @@ from typing import List
 
 import torch
 
-__all__ = ['run_hrnet_stage']
+__all__ = ['run_hrnet_stem', 'run_hrnet_stage']
+
+
+def run_hrnet_stem(hrnet, x: torch.Tensor) -> torch.Tensor:
+    """HRNet's stem (two stride-2 conv-norm-ReLU), before layer1."""
+    x = hrnet.relu(hrnet.norm1(hrnet.conv1(x)))
+    return hrnet.relu(hrnet.norm2(hrnet.conv2(x)))
 
 
 def run_hrnet_stage(hrnet, stage: int,

@@ -20,7 +20,7 @@ from mmpose.models.backbones import HRNet
 from mmpose.models.backbones.resnet import get_expansion
 from mmpose.registry import MODELS
 from ..utils.mimb import MIMB
-from .hrnet_stages import run_hrnet_stage
+from .hrnet_stages import run_hrnet_stage, run_hrnet_stem
 from .multi_instance import MultiInstanceBackboneMixin
 
 __all__ = ['MIPHRNet']
@@ -64,14 +64,9 @@ class MIPHRNet(MultiInstanceBackboneMixin, HRNet):
         multiscale = stage < 4 or cfg.get('multiscale_output', False)
         return channels if multiscale else channels[:1]
 
-    def _stem(self, x):
-        x = self.relu(self.norm1(self.conv1(x)))
-        x = self.relu(self.norm2(self.conv2(x)))
-        return [self.layer1(x)]
-
     def forward_trunk(self, x: torch.Tensor):
         """Stem to the end of the first MIMB stage (before its MIMBs)."""
-        y_list = self._stem(x)
+        y_list = [self.layer1(run_hrnet_stem(self, x))]
         for stage in range(2, self.mimb_stages[0] + 1):
             y_list = run_hrnet_stage(self, stage, y_list)
         return y_list
