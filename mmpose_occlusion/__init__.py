@@ -16,7 +16,8 @@ from .utils import register_checkpoint_loader
 
 # Import every module that registers something (the registration happens at
 # class definition time).
-from . import datasets, evaluation, models, visualization  # noqa: F401,E402
+from . import (codecs, datasets, evaluation, models,  # noqa: F401,E402
+               visualization)
 
 register_checkpoint_loader()
 

@@ -9,11 +9,12 @@ from mmengine.registry import init_default_scope
 
 import mmpose_occlusion  # noqa: F401
 from conftest import REPO_ROOT
-from mmpose.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
-                             VISUALIZERS)
+from mmpose.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, METRICS, MODELS,
+                             TRANSFORMS, VISUALIZERS)
 
 REGISTRIES = dict(models=MODELS, transforms=TRANSFORMS, datasets=DATASETS,
-                  hooks=HOOKS, metrics=METRICS, visualizers=VISUALIZERS)
+                  hooks=HOOKS, metrics=METRICS, visualizers=VISUALIZERS,
+                  codecs=KEYPOINT_CODECS)
 
 # Constructor arguments for each registered component's smoke build. A new
 # component without an entry here fails `test_every_component_has_a_case`.
@@ -50,6 +51,10 @@ SMOKE_CASES = {
     ('transforms', 'GenerateMultiInstanceTarget'): dict(encoder=_CODEC),
     ('metrics', 'MultiInstanceCocoMetric'): dict(),
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),
+    ('codecs', 'PackedAssociativeEmbedding'): dict(
+        input_size=(64, 64), heatmap_size=(16, 16)),
+    ('models', 'TrainableAssociativeEmbeddingHead'): dict(
+        in_channels=8, num_keypoints=17, deconv_out_channels=None),
 }
 
 # Inputs for a forward pass after the build, for the models that take one.
@@ -65,6 +70,8 @@ SMOKE_FORWARD = {
     'MIPResNet': lambda m: m(torch.randn(1, 3, 64, 64)),
     'MIPNetPoseEstimator': lambda m: m(torch.randn(1, 3, 64, 64), None,
                                        mode='tensor'),
+    'TrainableAssociativeEmbeddingHead': lambda m: m(
+        (torch.randn(1, 8, 16, 16), )),
 }
 
 

@@ -1,14 +1,18 @@
 """Models: blocks, backbones and estimators."""
 from .backbones import (HintHRNet, MIPHRNet, MIPResNet,
                         MultiInstanceBackboneMixin, one_hot_selectors)
+from .heads import TrainableAssociativeEmbeddingHead
 from .pose_estimators import (HintPoseEstimator, MIPNetPoseEstimator,
                               MultiInstanceTopdownMixin, soft_selectors)
 from .utils import (MIMB, FeedbackBlock, InstanceCueBlock,
-                    extract_cue_points, one_hot_lambda)
+                    extract_cue_points, one_hot_lambda,
+                    pose_cue_points)
 
 __all__ = [
     'HintHRNet', 'MIPHRNet', 'MIPResNet', 'MultiInstanceBackboneMixin',
-    'one_hot_selectors', 'HintPoseEstimator', 'MIPNetPoseEstimator',
+    'one_hot_selectors', 'TrainableAssociativeEmbeddingHead',
+    'HintPoseEstimator', 'MIPNetPoseEstimator',
     'MultiInstanceTopdownMixin', 'soft_selectors', 'MIMB', 'FeedbackBlock',
-    'InstanceCueBlock', 'extract_cue_points', 'one_hot_lambda'
+    'InstanceCueBlock', 'extract_cue_points', 'one_hot_lambda',
+    'pose_cue_points'
 ]

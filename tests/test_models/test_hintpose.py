@@ -6,7 +6,8 @@ from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose_occlusion.models.utils import (FeedbackBlock, InstanceCueBlock,
-                                           extract_cue_points)
+                                           extract_cue_points,
+                                           pose_cue_points)
 
 K = 17
 EXTRA = dict(
@@ -185,3 +186,31 @@ def test_peaks_inside_boxes_on_handmade_heatmaps():
     points, _ = extract_cue_points(hm, [[0, 0, 39, 39]], stride=2.0,
                                    max_per_box=1)
     np.testing.assert_allclose(points[0], [[10, 10]])
+    # anisotropic stride and an offset (a warped bottom-up input)
+    points, _ = extract_cue_points(hm, [[0, 0, 100, 100]], stride=(2.0, 3.0),
+                                   offset=(10, 20), max_per_box=1)
+    np.testing.assert_allclose(points[0], [[5 * 2 + 10, 5 * 3 + 20]])
+
+
+def test_cues_from_given_poses():
+    kpts = np.zeros((3, 4, 2), np.float32)
+    scores = np.zeros((3, 4), np.float32)
+    # pose 0: confident joints at (0,0), (10,0), (4,1): centroid (14/3, 1/3)
+    kpts[0, :3] = [[0, 0], [10, 0], [4, 1]]
+    scores[0, :3] = 0.9
+    kpts[0, 3] = [4.5, 0.3]  # nearest the centroid, but not confident
+    # pose 1: one confident joint
+    kpts[1, 0] = [30, 30]
+    scores[1] = [0.5, 0.1, 0.1, 0.1]
+    # pose 2: nothing confident
+    kpts[2] = 50
+    scores[2] = 0.2
+    boxes = [[-1, -1, 40, 40], [25, 25, 35, 35], [45, 45, 55, 55]]
+    points, sc = pose_cue_points(kpts, scores, boxes, score_thr=0.3,
+                                 min_distance=0)
+    np.testing.assert_allclose(points[0], [[4, 1], [30, 30]])
+    np.testing.assert_allclose(sc[0], [0.9, 0.5])
+    np.testing.assert_allclose(points[1], [[30, 30]])
+    assert len(points[2]) == 0
+    with pytest.raises(ValueError, match='keypoints must be'):
+        pose_cue_points(kpts[0], scores[0], boxes)

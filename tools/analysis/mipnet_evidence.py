@@ -20,11 +20,12 @@ Usage::
 Prints a markdown table (also written to WORK_DIR/mipnet_evidence.md).
 """
 import argparse
-import json
 import os
 import os.path as osp
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, crowded_subset,
+                             ensure_data, evaluate, train, write_json)
+
 CONFIGS = {
     'stock (SimpleBaseline)': 'configs/baseline/'
     'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py',
@@ -35,8 +36,7 @@ CONFIGS = {
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data-root', default=osp.join(ROOT,
-                                                   'data/synthetic_crowd'))
+    p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
     p.add_argument('--work-dir',
                    default=osp.join(ROOT, 'work_dirs/mipnet_evidence'))
     p.add_argument('--epochs', type=int, default=6)
@@ -44,96 +44,21 @@ def parse_args():
     return p.parse_args()
 
 
-def crowded_subset(val_ann, iou_thr):
-    """GT of the crowded images, and the two box sets (a) and (b)."""
-    from mmpose_occlusion.datasets.synthetic import box_iou
-    with open(val_ann) as f:
-        coco = json.load(f)
-    by_image = {}
-    for ann in coco['annotations']:
-        by_image.setdefault(ann['image_id'], []).append(ann)
-    keep_images, all_boxes, front_boxes = set(), [], []
-    for img_id, anns in by_image.items():
-        hidden = set()
-        for a in anns:
-            for b in anns:
-                if a is not b and box_iou(a['bbox'], b['bbox']) >= iou_thr \
-                        and a['depth_order'] < b['depth_order']:
-                    hidden.add(a['id'])  # a stands behind b
-        if not hidden:
-            continue
-        keep_images.add(img_id)
-        for a in anns:
-            det = dict(image_id=img_id, category_id=1, bbox=a['bbox'],
-                       score=1.0)
-            all_boxes.append(det)
-            if a['id'] not in hidden:
-                front_boxes.append(det)
-    subset = dict(coco,
-                  images=[i for i in coco['images'] if i['id'] in keep_images],
-                  annotations=[
-                      a for a in coco['annotations']
-                      if a['image_id'] in keep_images
-                  ])
-    return subset, all_boxes, front_boxes
-
-
-def train(cfg_path, work_dir, data_root, epochs):
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-    ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
-    if osp.isfile(ckpt):
-        print(f'[evidence] reusing {ckpt}')
-        return ckpt
-    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
-    cfg.work_dir = work_dir
-    cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = epochs + 1  # evaluate below instead
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = data_root
-    val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
-    cfg.val_evaluator.ann_file = val_ann
-    cfg.test_evaluator.ann_file = val_ann
-    Runner.from_cfg(cfg).train()
-    return ckpt
-
-
-def evaluate(cfg_path, ckpt, data_root, ann_file, bbox_file, work_dir):
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
-    cfg.work_dir = work_dir
-    cfg.load_from = ckpt
-    ds = cfg.test_dataloader.dataset
-    ds.data_root = data_root
-    ds.ann_file = ann_file
-    ds.bbox_file = bbox_file
-    ds.data_prefix = dict(img='val/')
-    cfg.test_evaluator.ann_file = ann_file
-    return Runner.from_cfg(cfg).test()
-
-
 def main():
     args = parse_args()
     import mmpose_occlusion  # noqa: F401
-    from mmpose_occlusion.datasets.synthetic import (generate_split,
-                                                     split_is_complete)
-    data_root = osp.abspath(args.data_root) + '/'
+    data_root = ensure_data(args.data_root)
     args.work_dir = osp.abspath(args.work_dir)
-    for split, num in (('train', 1500), ('val', 200)):
-        if not split_is_complete(data_root, split):
-            generate_split(data_root, split, num, seed=0)
     os.makedirs(args.work_dir, exist_ok=True)
 
-    subset, all_boxes, front_boxes = crowded_subset(
+    subset, all_boxes, front_boxes, _ = crowded_subset(
         osp.join(data_root, 'annotations/person_keypoints_val.json'),
         args.iou)
     paths = {}
     for name, obj in (('gt', subset), ('boxes_all', all_boxes),
                       ('boxes_front', front_boxes)):
-        paths[name] = osp.join(args.work_dir, f'crowded_{name}.json')
-        with open(paths[name], 'w') as f:
-            json.dump(obj, f)
+        paths[name] = write_json(
+            obj, osp.join(args.work_dir, f'crowded_{name}.json'))
 
     rows = []
     for name, cfg_path in CONFIGS.items():

@@ -1,0 +1,4 @@
+"""Keypoint codecs."""
+from .associative_embedding import PackedAssociativeEmbedding
+
+__all__ = ['PackedAssociativeEmbedding']

@@ -1,0 +1,4 @@
+"""Heads."""
+from .ae_head import TrainableAssociativeEmbeddingHead
+
+__all__ = ['TrainableAssociativeEmbeddingHead']

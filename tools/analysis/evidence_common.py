@@ -1,0 +1,130 @@
+"""Helpers shared by the evidence scripts in this folder: the synthetic data,
+the crowded validation subset, training a config with a given budget and
+testing a checkpoint on given ground truth / boxes.
+
+Scripts in tools/analysis import it by name (Python puts a script's folder
+on ``sys.path``).
+"""
+import json
+import os.path as osp
+from typing import Callable, Optional
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
+
+__all__ = [
+    'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'train',
+    'evaluate', 'write_json'
+]
+
+
+def ensure_data(data_root: str) -> str:
+    """Generate the quickstart's train/val splits where missing; returns the
+    absolute data root with a trailing slash."""
+    from mmpose_occlusion.datasets.synthetic import (generate_split,
+                                                     split_is_complete)
+    data_root = osp.abspath(data_root) + '/'
+    for split, num in (('train', 1500), ('val', 200)):
+        if not split_is_complete(data_root, split):
+            generate_split(data_root, split, num, seed=0)
+    return data_root
+
+
+def write_json(obj, path: str) -> str:
+    with open(path, 'w') as f:
+        json.dump(obj, f)
+    return path
+
+
+def crowded_subset(val_ann: str, iou_thr: float):
+    """The validation images holding an OCHuman-like pair.
+
+    Returns:
+        (subset, all_boxes, front_boxes, pairs): the COCO ground truth of
+        those images; detections (score 1) for every person and for the
+        people in front only (a person standing behind someone whose box
+        overlaps theirs with IoU >= ``iou_thr`` is left out); and the pairs
+        (ann_a, ann_b) of annotations whose boxes overlap that much.
+    """
+    from mmpose_occlusion.datasets.synthetic import box_iou
+    with open(val_ann) as f:
+        coco = json.load(f)
+    by_image = {}
+    for ann in coco['annotations']:
+        by_image.setdefault(ann['image_id'], []).append(ann)
+    keep_images, all_boxes, front_boxes, pairs = set(), [], [], []
+    for img_id, anns in by_image.items():
+        hidden = set()
+        for i, a in enumerate(anns):
+            for b in anns[i + 1:]:
+                if box_iou(a['bbox'], b['bbox']) >= iou_thr:
+                    pairs.append((a, b))
+                    behind = a if a['depth_order'] < b['depth_order'] else b
+                    hidden.add(behind['id'])
+        if not hidden:
+            continue
+        keep_images.add(img_id)
+        for a in anns:
+            det = dict(image_id=img_id, category_id=1, bbox=a['bbox'],
+                       score=1.0)
+            all_boxes.append(det)
+            if a['id'] not in hidden:
+                front_boxes.append(det)
+    subset = dict(coco,
+                  images=[i for i in coco['images'] if i['id'] in keep_images],
+                  annotations=[
+                      a for a in coco['annotations']
+                      if a['image_id'] in keep_images
+                  ])
+    return subset, all_boxes, front_boxes, pairs
+
+
+def train(cfg_path: str, work_dir: str, data_root: str, epochs: int) -> str:
+    """Train ``cfg_path`` (relative to the repository) for ``epochs`` on the
+    data at ``data_root``, or reuse ``work_dir/epoch_{epochs}.pth``."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
+    if osp.isfile(ckpt):
+        print(f'[evidence] reusing {ckpt}')
+        return ckpt
+    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    cfg.work_dir = work_dir
+    cfg.train_cfg.max_epochs = epochs
+    cfg.train_cfg.val_interval = epochs + 1  # the scripts evaluate instead
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=epochs, save_best=None)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = data_root
+    val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
+    cfg.val_evaluator.ann_file = val_ann
+    cfg.test_evaluator.ann_file = val_ann
+    Runner.from_cfg(cfg).train()
+    return ckpt
+
+
+def evaluate(cfg_path: str,
+             ckpt: str,
+             data_root: str,
+             ann_file: str,
+             bbox_file: Optional[str],
+             work_dir: str,
+             edit_pipeline: Optional[Callable[[list], list]] = None) -> dict:
+    """Test ``ckpt`` on the validation images of ``ann_file`` with the
+    boxes of ``bbox_file`` (ground-truth boxes when None); returns the
+    metrics. ``edit_pipeline`` may rewrite the test pipeline (a list of
+    transform dicts)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    cfg.work_dir = work_dir
+    cfg.load_from = ckpt
+    ds = cfg.test_dataloader.dataset
+    ds.data_root = data_root
+    ds.ann_file = ann_file
+    ds.bbox_file = bbox_file
+    ds.data_prefix = dict(img='val/')
+    if edit_pipeline is not None:
+        ds.pipeline = edit_pipeline([dict(t) for t in ds.pipeline])
+    cfg.test_evaluator.ann_file = ann_file
+    return Runner.from_cfg(cfg).test()
