@@ -17,7 +17,7 @@ from .utils import register_checkpoint_loader
 # Import every module that registers something (the registration happens at
 # class definition time).
 from . import (codecs, datasets, evaluation, models,  # noqa: F401,E402
-               visualization)
+               proposals, visualization)
 
 register_checkpoint_loader()
 

@@ -1,4 +1,13 @@
-"""Inference helpers."""
+"""Inference: the crowd chain (boxes -> proposals -> multi-instance top-down
+pose model -> OKS-NMS), its box sources, and HintPose's cue sources."""
+from .box_sources import (MMDetPersonDetector, PrecomputedBoxes,
+                          SimulatedDetector)
+from .crowd_inferencer import (CheckpointMismatchError, CrowdPoseInferencer,
+                               clean_boxes, load_pose_checkpoint)
 from .cue_source import BottomupCueSource, write_cue_file
 
-__all__ = ['BottomupCueSource', 'write_cue_file']
+__all__ = [
+    'MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector',
+    'CheckpointMismatchError', 'CrowdPoseInferencer', 'clean_boxes',
+    'load_pose_checkpoint', 'BottomupCueSource', 'write_cue_file'
+]

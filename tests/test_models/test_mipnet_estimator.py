@@ -161,3 +161,22 @@ def test_inference_topdown_returns_n_instances_per_box(tiny_synth):
         assert r.pred_instances.keypoints.shape == (N, K, 2)
         np.testing.assert_allclose(r.pred_instances.bboxes,
                                    np.repeat(box[None], N, 0))
+
+
+def test_test_cfg_num_instances_keeps_the_first_selectors():
+    model = _model()
+    model.eval()
+    x = torch.randn(2, 3, 128, 96)
+    with torch.no_grad():
+        full = model.predict(x, _samples(2))
+        model.test_cfg['num_instances'] = 1
+        one = model.predict(x, _samples(2))
+    for f, o in zip(full, one):
+        assert len(o.pred_instances) == 1
+        np.testing.assert_array_equal(o.pred_instances.instance_selectors,
+                                      np.eye(N)[:1])
+        np.testing.assert_allclose(o.pred_instances.keypoints[0],
+                                   f.pred_instances.keypoints[0], rtol=1e-5)
+    model.test_cfg['num_instances'] = N + 1
+    with pytest.raises(ValueError, match='num_instances'):
+        model.predict(x, _samples(2))

@@ -108,9 +108,15 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
             feats, self._slot_samples(data_samples), train_cfg=self.train_cfg)
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
-        """N poses per box from the one-hot selectors λ = 0..N-1."""
+        """N poses per box from the one-hot selectors λ = 0..N-1 (the first
+        ``test_cfg['num_instances']`` of them when set, e.g. 1 for one pose
+        per box)."""
+        n = self.test_cfg.get('num_instances', self.num_instances)
+        if not 1 <= n <= self.num_instances:
+            raise ValueError(f"test_cfg['num_instances'] must be in [1, "
+                             f'{self.num_instances}], got {n}')
         lams = one_hot_selectors(inputs.shape[0], self.num_instances,
-                                 inputs.device)
+                                 inputs.device)[:, :n]
         return self.predict_with_selectors(inputs, data_samples, lams)
 
     def predict_with_selectors(self, inputs: Tensor, data_samples: SampleList,

@@ -1,0 +1,318 @@
+"""The crowd inference chain: person boxes -> proposal stage -> top-down pose
+model (several instances per box) -> OKS-NMS.
+
+::
+
+    image ─▶ box source ─▶ score threshold ─▶ proposal filter ─▶ crops
+          (MMDet detector,   (``bbox_thr``)    (``BoxNMS`` by     (batched)
+           given boxes, ...)                    default)             │
+                 poses per image ◀─ OKS-NMS ◀─ M instances per box ◀─┘
+                                                (MIPNet's λ, HintPose's cues)
+
+Shapes: P proposals, Q = Σ_p M_p instances before OKS-NMS, R kept after it;
+K keypoints. A result (one image) holds ``keypoints`` (R, K, 2) and
+``keypoint_scores`` (R, K) in image pixels, ``scores`` (R,) instance scores,
+``bboxes`` (R, 4) and ``bbox_scores`` (R,) of the box each pose came from,
+``box_index`` (R,) into ``proposals`` (the P boxes the pose model ran on),
+``instance_index`` (R,) which λ (MIPNet) or cue (HintPose) of that box gave
+it (0 for a stock model), ``cue_points`` (R, 2) (NaN without a cue), the
+``detections`` (N boxes, scores) before the proposal stage and the seconds
+spent per stage in ``timings``.
+
+The pose model is any MMPose top-down model; a multi-instance one (MIPNet,
+HintPose) gives several instances per box and records where each came from.
+HintPose's cues per box come, in this order, from the proposal filter
+(e.g. DetPoseNet's coarse poses), from a ``cue_source`` (e.g.
+``BottomupCueSource``), else one cue at the box centre.
+"""
+import os.path as osp
+import time
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+from mmpose_occlusion.proposals import BaseProposalFilter, Proposals
+from mmpose_occlusion.registry import build_proposal_filter
+from mmpose_occlusion.utils.image_io import load_image
+
+__all__ = [
+    'CrowdPoseInferencer', 'CheckpointMismatchError', 'clean_boxes',
+    'load_pose_checkpoint'
+]
+
+BoxSource = Callable[[np.ndarray, str], Tuple[np.ndarray, np.ndarray]]
+
+
+class CheckpointMismatchError(ValueError):
+    """A pose checkpoint does not fit its config."""
+
+
+def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
+                         config_name: str) -> dict:
+    """Load ``checkpoint`` into ``model``, refusing one made for another
+    model (other keypoint count, other architecture) instead of loading the
+    matching half with warnings. Returns the checkpoint's meta."""
+    from mmengine.runner import CheckpointLoader
+    if not osp.isfile(checkpoint) and '://' not in checkpoint:
+        raise FileNotFoundError(
+            f'pose checkpoint {checkpoint!r} does not exist; pass the '
+            '.pth written by training (e.g. work_dirs/<config>/epoch_N.pth)')
+    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    state = {k[7:] if k.startswith('module.') else k: v
+             for k, v in state.items()}
+    own = model.state_dict()
+    shape_diff = [(k, tuple(v.shape), tuple(own[k].shape))
+                  for k, v in state.items()
+                  if k in own and hasattr(v, 'shape') and
+                  tuple(v.shape) != tuple(own[k].shape)]
+    missing = [k for k in own if k not in state]
+    if shape_diff:
+        k, theirs, ours = shape_diff[0]
+        raise CheckpointMismatchError(
+            f'pose checkpoint {checkpoint!r} does not match config '
+            f'{config_name!r}: {len(shape_diff)} tensors differ in shape, '
+            f'e.g. {k} is {theirs} in the checkpoint and {ours} in the model '
+            '(another keypoint count or model width?). Pass the config the '
+            'checkpoint was trained with.')
+    if len(missing) > len(own) // 2:
+        raise CheckpointMismatchError(
+            f'pose checkpoint {checkpoint!r} does not match config '
+            f'{config_name!r}: {len(missing)} of the model\'s {len(own)} '
+            f'tensors are not in it (e.g. {missing[0]}). Pass the config the '
+            'checkpoint was trained with.')
+    model.load_state_dict(state, strict=False)
+    return ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
+
+
+def clean_boxes(bboxes: np.ndarray, scores: np.ndarray,
+                img_shape: Sequence[int], min_size: float = 1.0):
+    """Clip boxes to the image; drop non-finite, outside or zero-size ones.
+
+    Returns:
+        (bboxes, scores, dropped): the kept boxes and how many were dropped.
+    """
+    h, w = img_shape[:2]
+    bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
+    scores = np.asarray(scores, np.float32).reshape(-1)
+    ok = np.isfinite(bboxes).all(1) & np.isfinite(scores)
+    bboxes[:, 0::2] = np.clip(np.nan_to_num(bboxes[:, 0::2]), 0, w)
+    bboxes[:, 1::2] = np.clip(np.nan_to_num(bboxes[:, 1::2]), 0, h)
+    ok &= (bboxes[:, 2] - bboxes[:, 0] >= min_size) & \
+        (bboxes[:, 3] - bboxes[:, 1] >= min_size)
+    return bboxes[ok], scores[ok], int((~ok).sum())
+
+
+class CrowdPoseInferencer:
+    """Run the crowd chain on images.
+
+    Args:
+        pose_config: MMPose top-down config (path or Config).
+        pose_checkpoint: its weights; None keeps the initial weights
+            (plumbing checks only).
+        box_source: ``f(img, name) -> (bboxes xyxy, scores)``: an
+            ``MMDetPersonDetector``, ``PrecomputedBoxes``,
+            ``SimulatedDetector`` or your own. None: the whole image is one
+            box (as ``mmpose.apis.inference_topdown``).
+        bbox_thr: detector boxes scoring below this are dropped first.
+        proposal: the proposal filter, a ``PROPOSAL_FILTERS`` config
+            (default ``dict(type='BoxNMS', iou_thr=0.5)``) or object.
+        cue_source: HintPose cues, ``f(img, boxes) -> (points, scores)``
+            such as ``BottomupCueSource``; used when the proposal filter
+            gives no cue points.
+        num_instances: MIPNet: use λ = 0..n-1 of its N selectors (1 gives
+            one pose per box); None uses all N.
+        oks_thr: OKS-NMS threshold over each image's instances (MMPose's
+            ``CocoMetric`` default, 0.9).
+        kpt_score_thr: keypoints scoring above it count in the instance
+            score, box score x their mean score (``CocoMetric``'s
+            ``bbox_keypoint`` rescoring).
+        batch_size: crops per forward pass.
+        device: e.g. ``'cpu'``, ``'cuda:0'``.
+    """
+
+    def __init__(self,
+                 pose_config,
+                 pose_checkpoint: Optional[str] = None,
+                 box_source: Optional[BoxSource] = None,
+                 bbox_thr: float = 0.3,
+                 proposal: Union[dict, BaseProposalFilter, None] = None,
+                 cue_source: Optional[Callable] = None,
+                 num_instances: Optional[int] = None,
+                 oks_thr: float = 0.9,
+                 kpt_score_thr: float = 0.2,
+                 batch_size: int = 16,
+                 device: str = 'cpu'):
+        from mmengine.config import Config
+        from mmengine.dataset import Compose
+        from mmpose.apis import init_model
+        import mmpose_occlusion  # noqa: F401  (registers our components)
+
+        if batch_size < 1:
+            raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        cfg = Config.fromfile(pose_config) if isinstance(
+            pose_config, str) else pose_config
+        name = pose_config if isinstance(pose_config, str) else \
+            getattr(cfg, 'filename', '<config>')
+        self.pose_model = init_model(cfg, None, device=device)
+        if pose_checkpoint is not None:
+            meta = load_pose_checkpoint(self.pose_model, pose_checkpoint,
+                                        name)
+            if 'dataset_meta' in meta:
+                self.pose_model.dataset_meta = meta['dataset_meta']
+        self.pose_model.eval()
+        if num_instances is not None:
+            total = getattr(self.pose_model, 'num_instances', None)
+            if total is None or not 1 <= num_instances <= total:
+                raise ValueError(
+                    f'num_instances={num_instances} needs a MIPNet model with '
+                    f'at least that many selectors (this one: {total})')
+            self.pose_model.test_cfg['num_instances'] = num_instances
+        self.pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+        self.box_source = box_source
+        self.bbox_thr = bbox_thr
+        if proposal is None:
+            proposal = dict(type='BoxNMS', iou_thr=0.5)
+        self.proposal = build_proposal_filter(proposal) if isinstance(
+            proposal, dict) else proposal
+        self.cue_source = cue_source
+        self.oks_thr = oks_thr
+        self.kpt_score_thr = kpt_score_thr
+        self.batch_size = batch_size
+        meta = self.pose_model.dataset_meta
+        self.sigmas = np.asarray(meta['sigmas'], np.float32) if meta.get(
+            'sigmas') is not None else None
+        backbone = getattr(self.pose_model, 'backbone', None)
+        self.uses_cues = bool(getattr(backbone, 'use_cue', False))
+
+    @property
+    def dataset_meta(self) -> dict:
+        return self.pose_model.dataset_meta
+
+    # ---------------------------------------------------------------- stages
+    def detect(self, img: np.ndarray, name: str) -> Tuple[np.ndarray,
+                                                           np.ndarray]:
+        """Person boxes and scores before NMS, cleaned and thresholded."""
+        if self.box_source is None:
+            h, w = img.shape[:2]
+            return (np.array([[0, 0, w, h]], np.float32),
+                    np.ones(1, np.float32))
+        bboxes, scores = self.box_source(img, name)
+        bboxes, scores, _ = clean_boxes(bboxes, scores, img.shape)
+        keep = scores >= self.bbox_thr
+        return bboxes[keep], scores[keep]
+
+    def propose(self, img: np.ndarray, bboxes: np.ndarray,
+                scores: np.ndarray) -> Proposals:
+        proposals = self.proposal(bboxes, scores, img=img)
+        if proposals.cue_points is None and self.uses_cues and \
+                self.cue_source is not None and len(proposals):
+            proposals.cue_points = list(
+                self.cue_source(img, proposals.bboxes)[0])
+        return proposals
+
+    def estimate(self, img: np.ndarray, proposals: Proposals) -> List:
+        """Pose data samples, one per proposal, in batches."""
+        from mmengine.dataset import pseudo_collate
+        data_list = []
+        for p, box in enumerate(proposals.bboxes):
+            info = dict(img=img, bbox=box[None],
+                        bbox_score=np.ones(1, np.float32))
+            if proposals.cue_points is not None and \
+                    len(proposals.cue_points[p]):
+                info['cue_points'] = np.asarray(proposals.cue_points[p],
+                                                np.float32).reshape(-1, 2)
+            info.update(self.dataset_meta)
+            data_list.append(self.pipeline(info))
+        samples = []
+        with torch.no_grad():
+            for start in range(0, len(data_list), self.batch_size):
+                batch = pseudo_collate(data_list[start:start +
+                                                 self.batch_size])
+                samples.extend(self.pose_model.test_step(batch))
+        return samples
+
+    def merge(self, proposals: Proposals, samples: List) -> Dict:
+        """Every instance of every box, rescored, then OKS-NMS."""
+        from mmpose.evaluation.functional import oks_nms
+        rows = dict(keypoints=[], keypoint_scores=[], box_index=[],
+                    instance_index=[], cue_points=[])
+        for p, sample in enumerate(samples):
+            inst = sample.pred_instances
+            kpts = np.asarray(inst.keypoints, np.float32)
+            m = len(kpts)
+            rows['keypoints'].append(kpts)
+            rows['keypoint_scores'].append(
+                np.asarray(inst.keypoint_scores, np.float32))
+            rows['box_index'].append(np.full(m, p))
+            if 'instance_selectors' in inst:
+                index = np.asarray(inst.instance_selectors).argmax(1)
+            else:
+                index = np.arange(m)
+            rows['instance_index'].append(index)
+            rows['cue_points'].append(
+                np.asarray(inst.cue_points, np.float32).reshape(m, 2)
+                if 'cue_points' in inst else np.full((m, 2), np.nan,
+                                                     np.float32))
+        k = self.dataset_meta.get('num_keypoints', 17)
+        if not rows['keypoints']:
+            out = dict(keypoints=np.zeros((0, k, 2), np.float32),
+                       keypoint_scores=np.zeros((0, k), np.float32),
+                       box_index=np.zeros(0, np.int64),
+                       instance_index=np.zeros(0, np.int64),
+                       cue_points=np.zeros((0, 2), np.float32))
+        else:
+            out = {key: np.concatenate(v) for key, v in rows.items()}
+        box = out['box_index']
+        out['bboxes'] = proposals.bboxes[box].reshape(-1, 4)
+        out['bbox_scores'] = proposals.scores[box]
+        good = out['keypoint_scores'] > self.kpt_score_thr
+        mean_good = np.where(
+            good.any(1),
+            (out['keypoint_scores'] * good).sum(1) / np.maximum(
+                good.sum(1), 1), 0)
+        out['scores'] = (out['bbox_scores'] * mean_good).astype(np.float32)
+        wh = out['bboxes'][:, 2:] - out['bboxes'][:, :2]
+        db = [
+            dict(keypoints=np.concatenate([kp, ks[:, None]], 1), score=s,
+                 area=float(a))
+            for kp, ks, s, a in zip(out['keypoints'], out['keypoint_scores'],
+                                    out['scores'], wh.prod(1))
+        ]
+        keep = np.asarray(oks_nms(db, self.oks_thr, self.sigmas),
+                          np.int64).reshape(-1)
+        return {key: v[keep] for key, v in out.items()}
+
+    # -------------------------------------------------------------- public
+    def __call__(self, img: Union[str, np.ndarray],
+                 name: Optional[str] = None) -> Dict:
+        """Run the chain on one image (a path, or a BGR array with its file
+        ``name`` for box sources that look images up by name)."""
+        timings = {}
+        t = time.perf_counter()
+        if isinstance(img, str):
+            name = name or img
+            img = load_image(img)
+        name = name or ''
+        timings['load'] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        bboxes, scores = self.detect(img, name)
+        timings['detect'] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        proposals = self.propose(img, bboxes, scores)
+        timings['propose'] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        samples = self.estimate(img, proposals)
+        timings['pose'] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        result = self.merge(proposals, samples)
+        timings['merge'] = time.perf_counter() - t
+
+        result.update(detections=(bboxes, scores), proposals=proposals,
+                      timings=timings, img_shape=img.shape[:2])
+        return result

@@ -1,0 +1,57 @@
+"""The proposal stage of the crowd chain: what a proposal filter takes and
+gives.
+
+Shapes: N detector boxes in, P proposals out; boxes (N, 4) / (P, 4)
+x1, y1, x2, y2 in image pixels; scores (N,) / (P,).
+
+A filter is called as ``filter(bboxes, scores, img=img)`` with the detector's
+person boxes and scores *before* any NMS (``img`` is the BGR image, for
+filters that run a model of their own). It returns ``Proposals``: the boxes
+the pose model will run on, where each came from (``source``: index of the
+detector box, or -1 for a person the filter recovered), and optionally cue
+points per box (e.g. the coarse poses of DetPoseNet's filter, which HintPose
+can take as cues).
+"""
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+__all__ = ['Proposals', 'BaseProposalFilter', 'as_boxes']
+
+
+def as_boxes(bboxes, scores):
+    """Validate and convert (N, 4) boxes and (N,) scores to float32."""
+    bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
+    scores = np.asarray(scores, np.float32).reshape(-1)
+    if len(scores) != len(bboxes):
+        raise ValueError(f'{len(bboxes)} boxes but {len(scores)} scores')
+    return bboxes, scores
+
+
+@dataclass
+class Proposals:
+    """Person proposals for the pose model.
+
+    Attributes:
+        bboxes: (P, 4) boxes, x1, y1, x2, y2.
+        scores: (P,) box scores.
+        source: (P,) index of the detector box each came from, -1 if the
+            filter made it (a recovered person).
+        cue_points: optional, P arrays (M_p, 2) of cue points per box.
+    """
+    bboxes: np.ndarray
+    scores: np.ndarray
+    source: np.ndarray
+    cue_points: Optional[List[np.ndarray]] = field(default=None)
+
+    def __len__(self) -> int:
+        return len(self.bboxes)
+
+
+class BaseProposalFilter:
+    """Base of proposal filters: subclasses implement ``__call__``."""
+
+    def __call__(self, bboxes: np.ndarray, scores: np.ndarray,
+                 img: Optional[np.ndarray] = None) -> Proposals:
+        raise NotImplementedError
