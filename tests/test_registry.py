@@ -8,13 +8,14 @@ import torch
 from mmengine.registry import init_default_scope
 
 import mmpose_occlusion  # noqa: F401
+from mmpose_occlusion.registry import PROPOSAL_FILTERS
 from conftest import REPO_ROOT
 from mmpose.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, METRICS, MODELS,
                              TRANSFORMS, VISUALIZERS)
 
 REGISTRIES = dict(models=MODELS, transforms=TRANSFORMS, datasets=DATASETS,
                   hooks=HOOKS, metrics=METRICS, visualizers=VISUALIZERS,
-                  codecs=KEYPOINT_CODECS)
+                  codecs=KEYPOINT_CODECS, proposals=PROPOSAL_FILTERS)
 
 # Constructor arguments for each registered component's smoke build. A new
 # component without an entry here fails `test_every_component_has_a_case`.
@@ -53,6 +54,8 @@ SMOKE_CASES = {
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),
     ('codecs', 'PackedAssociativeEmbedding'): dict(
         input_size=(64, 64), heatmap_size=(16, 16)),
+    ('proposals', 'BoxNMS'): dict(iou_thr=0.5),
+    ('proposals', 'KeepAllBoxes'): dict(),
     ('models', 'TrainableAssociativeEmbeddingHead'): dict(
         in_channels=8, num_keypoints=17, deconv_out_channels=None),
 }
@@ -72,6 +75,9 @@ SMOKE_FORWARD = {
                                        mode='tensor'),
     'TrainableAssociativeEmbeddingHead': lambda m: m(
         (torch.randn(1, 8, 16, 16), )),
+    'BoxNMS': lambda f: torch.as_tensor(
+        f([[0, 0, 4, 4], [0, 0, 4, 5]], [0.9, 0.8]).bboxes),
+    'KeepAllBoxes': lambda f: torch.as_tensor(f([[0, 0, 4, 4]], [1]).bboxes),
 }
 
 

@@ -49,8 +49,8 @@ class MMDetPersonDetector:
     """Person boxes from an MMDetection detector.
 
     Args:
-        config: MMDet config (path or Config); its test pipeline is adapted
-            to MMPose's scope (``adapt_mmdet_pipeline``).
+        config: MMDet config (path, ``'mmdet::...'`` or Config); its test
+            pipeline is adapted to MMPose's scope (``adapt_mmdet_pipeline``).
         checkpoint: weights, or None (random; plumbing checks only).
         device: e.g. ``'cpu'``, ``'cuda:0'``.
         person_class: the class name kept (looked up in the detector's
@@ -63,9 +63,25 @@ class MMDetPersonDetector:
         from mmdet.apis import init_detector
         from mmpose.utils import adapt_mmdet_pipeline
         from mmengine.config import Config
-        cfg = Config.fromfile(config) if isinstance(config, str) else config
+        if isinstance(config, str):
+            if '::' in config:  # e.g. mmdet::faster_rcnn/faster-rcnn_...py
+                from mmengine.hub import get_config
+                cfg = get_config(config)
+            elif not osp.isfile(config):
+                raise FileNotFoundError(
+                    f'detector config {config!r} does not exist (a path, or '
+                    "'mmdet::<folder>/<name>.py' for MMDetection's own)")
+            else:
+                cfg = Config.fromfile(config)
+        else:
+            cfg = config
         self.model = init_detector(adapt_mmdet_pipeline(cfg), checkpoint,
                                    device=device)
+        meta_classes = cfg.get('test_dataloader', {}).get('dataset', {}).get(
+            'metainfo', {}).get('classes')
+        if checkpoint is None and meta_classes:
+            # init_detector falls back to COCO's 80 names without weights
+            self.model.dataset_meta = dict(classes=tuple(meta_classes))
         classes = [
             str(c).lower()
             for c in (self.model.dataset_meta or {}).get('classes', ())
