@@ -169,6 +169,9 @@ def build_chain(args):
                      'pass --pose-config and --pose-checkpoint')
     elif not osp.isfile(pose_config):
         fail(f'--pose-config {pose_config}: no such file')
+    if pose_ckpt is None:
+        print('warning: no --pose-checkpoint: the pose model keeps its '
+              'initial weights (a plumbing check, not poses)')
 
     sources = [s for s in (args.det_config, args.bboxes, args.gt_boxes) if s]
     if len(sources) > 1:

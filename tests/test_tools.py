@@ -43,3 +43,32 @@ def test_draw_soft_lambda_names_a_missing_image(tmp_path):
     ], capture_output=True, text=True, cwd=REPO_ROOT)
     assert proc.returncode != 0
     assert 'missing.jpg' in proc.stderr
+
+
+def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
+    """Upper-bound cues: each box gets the central joint of every annotated
+    person inside it, its own person's among them."""
+    import json
+    ann = osp.join(tiny_synth, 'annotations', 'person_keypoints_val.json')
+    out = str(tmp_path / 'cues.json')
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'misc', 'make_cue_file.py'), ann,
+        osp.join(tiny_synth, 'val'), out, '--poses', ann, '--thr', '0',
+        '--min-distance', '0', '--max-per-box', '10'
+    ], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    cues = json.load(open(out))
+    anns = json.load(open(ann))['annotations']
+    assert set(cues) == {str(a['id']) for a in anns}
+    for a in anns:
+        kpts = np.asarray(a['keypoints'], np.float32).reshape(-1, 3)
+        labelled = kpts[kpts[:, 2] > 0, :2]
+        if not len(labelled):
+            continue
+        own = labelled[np.argmin(
+            np.linalg.norm(labelled - labelled.mean(0), axis=1))]
+        x, y, w, h = a['bbox']
+        if x <= own[0] <= x + w and y <= own[1] <= y + h:
+            assert np.abs(np.asarray(cues[str(a['id'])]) - own).max(
+                1).min() < 0.01

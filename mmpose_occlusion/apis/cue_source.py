@@ -146,7 +146,7 @@ def write_cue_file(cue_fn: Callable[[dict, np.ndarray], List[np.ndarray]],
         xywh = np.asarray([b for _, b in entries], np.float32).reshape(-1, 4)
         xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1)
         for (key, _), pts in zip(entries, cue_fn(images[img_id], xyxy)):
-            cues[str(key)] = np.asarray(pts, np.float32).reshape(
+            cues[str(key)] = np.asarray(pts, np.float64).reshape(
                 -1, 2).round(2).tolist()
             counts['boxes'] += 1
             counts['cues'] += len(cues[str(key)])
