@@ -8,6 +8,18 @@ from mmpose_occlusion.datasets.synthetic import SceneConfig, generate_split
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_REAL = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data', 'real')
 
+# A narrow HRNet with the W32 topology (fast on the CPU); its first branch
+# has 8 channels.
+TINY_HRNET = dict(
+    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
+                num_blocks=(1, ), num_channels=(16, )),
+    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
+                num_blocks=(1, 1), num_channels=(8, 16)),
+    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
+                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
+    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
+                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
+
 
 @pytest.fixture(scope='session')
 def tiny_synth(tmp_path_factory):

@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 
 import mmpose_occlusion  # noqa: F401
 from mmpose_occlusion.registry import PROPOSAL_FILTERS
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, TINY_HRNET
 from mmpose.registry import (DATASETS, HOOKS, KEYPOINT_CODECS, METRICS, MODELS,
                              TRANSFORMS, VISUALIZERS)
 
@@ -19,28 +19,19 @@ REGISTRIES = dict(models=MODELS, transforms=TRANSFORMS, datasets=DATASETS,
 
 # Constructor arguments for each registered component's smoke build. A new
 # component without an entry here fails `test_every_component_has_a_case`.
-_TINY_HRNET = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                num_blocks=(1, ), num_channels=(8, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                num_blocks=(1, 1), num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
-                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
 _CODEC = dict(type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16),
               sigma=2)
 SMOKE_CASES = {
     ('models', 'MIMB'): dict(channels=8, num_instances=2),
-    ('models', 'MIPHRNet'): dict(extra=_TINY_HRNET),
+    ('models', 'MIPHRNet'): dict(extra=TINY_HRNET),
     ('models', 'MIPResNet'): dict(depth=18),
     ('models', 'MIPNetPoseEstimator'): dict(
-        backbone=dict(type='MIPHRNet', extra=_TINY_HRNET),
+        backbone=dict(type='MIPHRNet', extra=TINY_HRNET),
         head=dict(type='HeatmapHead', in_channels=8, out_channels=17,
                   deconv_out_channels=None, decoder=_CODEC)),
-    ('models', 'HintHRNet'): dict(extra=_TINY_HRNET, num_hops=2),
+    ('models', 'HintHRNet'): dict(extra=TINY_HRNET, num_hops=2),
     ('models', 'HintPoseEstimator'): dict(
-        backbone=dict(type='HintHRNet', extra=_TINY_HRNET, num_hops=2),
+        backbone=dict(type='HintHRNet', extra=TINY_HRNET, num_hops=2),
         head=dict(type='HeatmapHead', in_channels=8, out_channels=17,
                   deconv_out_channels=None, decoder=_CODEC)),
     ('models', 'InstanceCueBlock'): dict(out_channels=8),

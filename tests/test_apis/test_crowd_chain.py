@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import REPO_ROOT, SHARED_REAL
+from conftest import REPO_ROOT, SHARED_REAL, TINY_HRNET
 from mmpose.evaluation.functional.nms import oks_iou
 from mmpose_occlusion.apis import (CheckpointMismatchError,
                                    CrowdPoseInferencer, MMDetPersonDetector,
@@ -26,15 +26,6 @@ HINTPOSE = osp.join(
     'td-hm_hrnet-w16-small-hintpose_1xb32-6e_synthcrowd-128x96.py')
 CROWDPOSE = osp.join(REPO_ROOT, 'configs', 'mipnet',
                      'td-hm_hrnet-w32-mipnet_8xb64-210e_crowdpose-256x192.py')
-TINY_HRNET = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                num_blocks=(1, ), num_channels=(16, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                num_blocks=(1, 1), num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
-                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
 
 
 def _val(tiny_synth):
@@ -275,3 +266,23 @@ def test_chain_on_real_crowdpose_images():
         assert len(r['proposals']) >= 2
         assert r['keypoints'].shape[1:] == (14, 2)
         assert (r['bboxes'][:, 2] <= w).all() and (r['bboxes'][:, 3] <= h).all()
+
+
+def test_chain_with_bad_and_no_boxes(tiny_synth):
+    _, path = _first_image(tiny_synth)
+
+    def bad_boxes(img, name):
+        h, w = img.shape[:2]
+        return (np.array([[-50, -50, 80, 120],  # partly outside: clipped
+                          [w + 5, 0, w + 60, 40],  # outside
+                          [10, 10, 10, 90],  # zero width
+                          [0, 0, np.inf, 20]]),  # not finite
+                np.ones(4))
+
+    chain = CrowdPoseInferencer(BASELINE, None, box_source=bad_boxes)
+    r = chain(path)
+    np.testing.assert_allclose(r['detections'][0], [[0, 0, 80, 120]])
+    assert len(r['scores']) == 1
+    chain.box_source = lambda img, name: (np.zeros((0, 4)), np.zeros(0))
+    r = chain(path)
+    assert len(r['scores']) == 0 and r['keypoints'].shape == (0, 17, 2)

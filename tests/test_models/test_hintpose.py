@@ -3,6 +3,7 @@ import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
 
+from conftest import TINY_HRNET
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose_occlusion.models.utils import (FeedbackBlock, InstanceCueBlock,
@@ -10,15 +11,6 @@ from mmpose_occlusion.models.utils import (FeedbackBlock, InstanceCueBlock,
                                            pose_cue_points)
 
 K = 17
-EXTRA = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                num_blocks=(1, ), num_channels=(16, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                num_blocks=(1, 1), num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
-                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
 HEAD = dict(type='HeatmapHead', in_channels=8, out_channels=K,
             deconv_out_channels=None,
             loss=dict(type='KeypointMSELoss', use_target_weight=True),
@@ -31,7 +23,7 @@ def _build(backbone_type='HintHRNet', **backbone):
     model = MODELS.build(
         dict(type='HintPoseEstimator' if backbone_type == 'HintHRNet' else
              'TopdownPoseEstimator',
-             backbone=dict(type=backbone_type, extra=EXTRA, **backbone),
+             backbone=dict(type=backbone_type, extra=TINY_HRNET, **backbone),
              head=HEAD, test_cfg=dict(flip_test=False)))
     model.init_weights()
     return model

@@ -1,20 +1,11 @@
 import pytest
 import torch
 
+from conftest import TINY_HRNET
 from mmpose.models.backbones import HRNet, ResNet
 from mmpose_occlusion.models.backbones import (MIPHRNet, MIPResNet,
                                                one_hot_selectors)
 
-# A narrow HRNet with the W32 topology (fast on the CPU).
-EXTRA = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                num_blocks=(1, ), num_channels=(16, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                num_blocks=(1, 1), num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
-                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
 
 
 def _x(b=2):
@@ -23,7 +14,7 @@ def _x(b=2):
 
 
 @pytest.mark.parametrize('build', [
-    lambda: (HRNet(extra=EXTRA), MIPHRNet(extra=EXTRA)),
+    lambda: (HRNet(extra=TINY_HRNET), MIPHRNet(extra=TINY_HRNET)),
     lambda: (ResNet(depth=18), MIPResNet(depth=18)),
 ])
 def test_stock_weights_load_unchanged(build):
@@ -35,19 +26,19 @@ def test_stock_weights_load_unchanged(build):
 
 
 def test_hrnet_mimbs_on_every_branch_of_stages_3_and_4():
-    mip = MIPHRNet(extra=EXTRA)
+    mip = MIPHRNet(extra=TINY_HRNET)
     assert [m.channels for m in mip.mimb['stage3']] == [8, 16, 32]
     # stage 4 outputs only its first branch (multiscale_output=False)
     assert [m.channels for m in mip.mimb['stage4']] == [8]
-    mip = MIPHRNet(extra=dict(EXTRA, stage4=dict(EXTRA['stage4'],
+    mip = MIPHRNet(extra=dict(TINY_HRNET, stage4=dict(TINY_HRNET['stage4'],
                                                  multiscale_output=True)))
     assert [m.channels for m in mip.mimb['stage4']] == [8, 16, 32, 64]
     with pytest.raises(ValueError, match='mimb_stages'):
-        MIPHRNet(extra=EXTRA, mimb_stages=(1, ))
+        MIPHRNet(extra=TINY_HRNET, mimb_stages=(1, ))
 
 
 @pytest.mark.parametrize('backbone', [
-    lambda: MIPHRNet(extra=EXTRA, num_instances=3),
+    lambda: MIPHRNet(extra=TINY_HRNET, num_instances=3),
     lambda: MIPResNet(depth=18, num_instances=3),
 ])
 def test_lambda_changes_the_output_rows_are_image_major(backbone):
@@ -66,7 +57,7 @@ def test_lambda_changes_the_output_rows_are_image_major(backbone):
 
 
 @pytest.mark.parametrize('backbone, trunk_module, rest_module', [
-    (lambda: MIPHRNet(extra=EXTRA), 'layer1', 'stage4'),
+    (lambda: MIPHRNet(extra=TINY_HRNET), 'layer1', 'stage4'),
     (lambda: MIPResNet(depth=18), 'layer2', 'layer4'),
 ])
 def test_trunk_runs_once_and_the_rest_on_all_selectors(
