@@ -10,7 +10,8 @@
 # fixes training needs (mmpose_occlusion/codecs, mmpose_occlusion/models/heads).
 # DEKR, which MMPose does train, takes about a minute per iteration here.
 _base_ = ['mmpose::body_2d_keypoint/associative_embedding/coco/'
-          'ae_hrnet-w32_8xb24-300e_coco-512x512.py']
+          'ae_hrnet-w32_8xb24-300e_coco-512x512.py',
+          '../_base_/hrnet-w16-small.py']
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 
@@ -42,16 +43,7 @@ codec = dict(
     decode_max_instances=30)
 model = dict(
     backbone=dict(
-        extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                        num_blocks=(2, ), num_channels=(32, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                        num_blocks=(2, 2), num_channels=(16, 32)),
-            stage3=dict(num_modules=1, num_branches=3, block='BASIC',
-                        num_blocks=(2, 2, 2), num_channels=(16, 32, 64)),
-            stage4=dict(num_modules=1, num_branches=4, block='BASIC',
-                        num_blocks=(2, 2, 2, 2),
-                        num_channels=(16, 32, 64, 128))),
+        extra={{_base_.hrnet_w16_small_extra}},
         init_cfg=None),
     head=dict(
         type='TrainableAssociativeEmbeddingHead',
