@@ -47,6 +47,9 @@ SMOKE_CASES = {
         input_size=(64, 64), heatmap_size=(16, 16)),
     ('proposals', 'BoxNMS'): dict(iou_thr=0.5),
     ('proposals', 'KeepAllBoxes'): dict(),
+    ('proposals', 'CoarsePoseFilter'): dict(
+        pose_source=lambda img: (torch.zeros(0, 17, 2).numpy(),
+                                 torch.zeros(0, 17).numpy())),
     ('models', 'TrainableAssociativeEmbeddingHead'): dict(
         in_channels=8, num_keypoints=17, deconv_out_channels=None),
 }
@@ -69,6 +72,8 @@ SMOKE_FORWARD = {
     'BoxNMS': lambda f: torch.as_tensor(
         f([[0, 0, 4, 4], [0, 0, 4, 5]], [0.9, 0.8]).bboxes),
     'KeepAllBoxes': lambda f: torch.as_tensor(f([[0, 0, 4, 4]], [1]).bboxes),
+    'CoarsePoseFilter': lambda f: torch.as_tensor(
+        f([[0, 0, 4, 4]], [1], img=torch.zeros(8, 8, 3).numpy()).bboxes),
 }
 
 

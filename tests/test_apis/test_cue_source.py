@@ -126,3 +126,13 @@ def test_associative_embedding_trains(tiny_synth):
     got = model.head.loss(model.extract_feat(data['inputs']),
                           data['data_samples'])['loss_kpt']
     torch.testing.assert_close(got, want)
+
+
+def test_bottomup_pose_source_gives_image_poses():
+    from mmpose_occlusion.apis import BottomupPoseSource
+    source = BottomupPoseSource.from_config(Config.fromfile(AE), None)
+    kpts, scores = source(np.zeros((256, 320, 3), np.uint8))
+    assert kpts.ndim == 3 and kpts.shape[1:] == (17, 2)
+    assert scores.shape == kpts.shape[:2]
+    with pytest.raises(TypeError, match='bottom-up'):
+        BottomupPoseSource(torch.nn.Linear(2, 2))

@@ -1,0 +1,195 @@
+"""DetPoseNet's coarse-pose proposal filter (§III-B, Algorithm 1), a proposal
+filter of the crowd chain that replaces box NMS.
+
+Box NMS assumes one person per peak of the detector and deletes the second
+of two overlapping people. The filter instead asks coarse poses from a
+bottom-up model which boxes are real:
+
+1. sort the boxes by score (line 1);
+2. PoseExtractor (line 2): pair every box with the coarse poses lying in it
+   (at least ``inside_frac`` of a pose's confident keypoints inside the box),
+   giving (b, p) tuples, boxes best first, the poses of a box best first;
+3. for each (b, p) (lines 3-15): a pose with at most ``delta_kpt`` confident
+   keypoints is skipped (a likely false detection); a pose whose OKS with an
+   already kept pose exceeds ``oks_thr`` is the same person again (a
+   duplicate box); if b already holds a kept pose, p is a person the detector
+   missed and gets its own box, ``kpt2box(p)``; otherwise (b, p) is kept.
+
+A box left with no pose is dropped. The output proposals carry their coarse
+pose's central joint as a cue point (``Proposals.cue_points``), which
+HintPose takes as its instance cue.
+
+Shapes: J boxes (J, 4) x1, y1, x2, y2 and scores (J,); P coarse poses
+(P, K, 2) with keypoint scores (P, K); Q kept proposals.
+"""
+from typing import Callable, Optional, Tuple, Union
+
+import numpy as np
+
+from mmpose_occlusion.registry import PROPOSAL_FILTERS
+from .base import BaseProposalFilter, Proposals, as_boxes
+from .kpt2box import kpt2box
+
+__all__ = ['CoarsePoseFilter', 'pose_oks', 'pair_boxes_with_poses']
+
+PoseSource = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
+
+
+def pose_oks(a, a_scores, b, b_scores, area: float, sigmas,
+             score_thr: float) -> float:
+    """COCO OKS between two poses over the keypoints confident in both
+    (0 when they share none)."""
+    both = (np.asarray(a_scores) > score_thr) & (np.asarray(b_scores) >
+                                                 score_thr)
+    if not both.any():
+        return 0.0
+    d2 = ((np.asarray(a) - np.asarray(b))**2).sum(-1)
+    var = (2 * np.asarray(sigmas, np.float32))**2
+    e = d2 / var / (area + np.spacing(1)) / 2
+    return float(np.exp(-e)[both].mean())
+
+
+def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
+                          keypoint_scores: np.ndarray, score_thr: float,
+                          inside_frac: float):
+    """PoseExtractor: (box index, pose index) pairs, in the order of the
+    boxes given, the poses of a box by how much of them it holds, then by
+    their mean confident-keypoint score."""
+    pairs = []
+    conf = keypoint_scores > score_thr
+    n_conf = conf.sum(1)
+    mean_score = np.where(n_conf > 0, (keypoint_scores * conf).sum(1) /
+                          np.maximum(n_conf, 1), 0)
+    for i, (x1, y1, x2, y2) in enumerate(bboxes):
+        inside = conf & (keypoints[..., 0] >= x1) & (
+            keypoints[..., 0] <= x2) & (keypoints[..., 1] >= y1) & (
+                keypoints[..., 1] <= y2)
+        frac = inside.sum(1) / np.maximum(n_conf, 1)
+        mine = np.flatnonzero((inside.sum(1) > 0) & (frac >= inside_frac))
+        order = sorted(mine, key=lambda p: (-frac[p], -mean_score[p]))
+        pairs += [(i, p) for p in order]
+    return pairs
+
+
+@PROPOSAL_FILTERS.register_module()
+class CoarsePoseFilter(BaseProposalFilter):
+    """Algorithm 1 of DetPoseNet.
+
+    Args:
+        pose_source: coarse poses of an image, ``f(img) -> (keypoints
+            (P, K, 2), keypoint_scores (P, K))``, e.g.
+            ``mmpose_occlusion.apis.BottomupPoseSource``; or a dict
+            ``dict(config=..., checkpoint=..., device=...)`` of an MMPose
+            bottom-up model to build one.
+        delta_kpt (int): a pose with at most this many confident keypoints
+            is dropped (δ_kpt). Default 3: a top-down crop gains little from
+            3 joints, and stray bottom-up groups (a hand, a face) rarely
+            have more; MIPNet uses the same count to call a person present.
+        oks_thr (float): a pose with OKS above this with a kept pose is a
+            duplicate. Default 0.7: two people side by side score well
+            below 0.5; re-detections of one person, near 1.
+        score_thr (float): a keypoint is confident above this.
+        inside_frac (float): a pose lies in a box when at least this
+            fraction of its confident keypoints do. Default 0.5.
+        margin, min_size_frac: ``kpt2box``'s margin, and its least size as
+            a fraction of the box the missed person was found in.
+        sigmas: the keypoints' OKS sigmas; COCO's 17 by default (give the
+            dataset's for another keypoint set).
+    """
+
+    def __init__(self,
+                 pose_source: Union[PoseSource, dict],
+                 delta_kpt: int = 3,
+                 oks_thr: float = 0.7,
+                 score_thr: float = 0.3,
+                 inside_frac: float = 0.5,
+                 margin: float = 0.15,
+                 min_size_frac: float = 0.3,
+                 sigmas=None):
+        if isinstance(pose_source, dict):
+            from mmpose_occlusion.apis.pose_source import BottomupPoseSource
+            pose_source = BottomupPoseSource.from_config(**pose_source)
+        self.pose_source = pose_source
+        self.delta_kpt = delta_kpt
+        self.oks_thr = oks_thr
+        self.score_thr = score_thr
+        self.inside_frac = inside_frac
+        self.margin = margin
+        self.min_size_frac = min_size_frac
+        self.sigmas = sigmas
+
+    def _sigmas(self, k: int) -> np.ndarray:
+        if self.sigmas is not None:
+            return np.asarray(self.sigmas, np.float32)
+        if k != 17:
+            raise ValueError(f'coarse poses have {k} keypoints: give '
+                             'CoarsePoseFilter the sigmas of that dataset')
+        from mmpose.datasets.datasets.utils import parse_pose_metainfo
+        meta = parse_pose_metainfo(
+            dict(from_file='configs/_base_/datasets/coco.py'))
+        return np.asarray(meta['sigmas'], np.float32)
+
+    def __call__(self, bboxes, scores,
+                 img: Optional[np.ndarray] = None,
+                 poses: Optional[Tuple[np.ndarray, np.ndarray]] = None
+                 ) -> Proposals:
+        """Filter J boxes with the coarse poses of ``img`` (or given
+        ``poses``)."""
+        bboxes, scores = as_boxes(bboxes, scores)
+        if poses is None:
+            if img is None:
+                raise ValueError('CoarsePoseFilter needs the image (or '
+                                 'poses) to get coarse poses')
+            poses = self.pose_source(img)
+        keypoints = np.asarray(poses[0], np.float32)
+        kpt_scores = np.asarray(poses[1], np.float32)
+        k = keypoints.shape[1] if keypoints.ndim == 3 else 0
+        order = np.argsort(-scores, kind='stable')
+        kept_boxes, kept_scores, source, cues = [], [], [], []
+        kept_poses = []  # (keypoints, scores, area)
+        used = set()
+        if len(keypoints) and len(bboxes):
+            sigmas = self._sigmas(k)
+            pairs = pair_boxes_with_poses(bboxes[order], keypoints,
+                                          kpt_scores, self.score_thr,
+                                          self.inside_frac)
+            for rank, p in pairs:
+                i = order[rank]
+                conf = kpt_scores[p] > self.score_thr
+                if conf.sum() <= self.delta_kpt:
+                    continue  # likely a false detection
+                if any(
+                        pose_oks(keypoints[p], kpt_scores[p], q, qs, area,
+                                 sigmas, self.score_thr) > self.oks_thr
+                        for q, qs, area in kept_poses):
+                    continue  # the same person again
+                if i in used:  # a second person in a used box: recover
+                    w, h = bboxes[i, 2:] - bboxes[i, :2]
+                    box = kpt2box(keypoints[p], kpt_scores[p],
+                                  self.score_thr, self.margin,
+                                  (w * self.min_size_frac,
+                                   h * self.min_size_frac),
+                                  None if img is None else img.shape)
+                    src = -1
+                else:
+                    box, src = bboxes[i], i
+                    used.add(i)
+                pts = keypoints[p][conf]
+                centre = pts[np.argmin(
+                    np.linalg.norm(pts - pts.mean(0), axis=1))]
+                wh = box[2:] - box[:2]
+                kept_poses.append((keypoints[p], kpt_scores[p],
+                                   float(wh[0] * wh[1])))
+                kept_boxes.append(box)
+                kept_scores.append(scores[i])
+                source.append(src)
+                cues.append(centre[None].astype(np.float32))
+        return Proposals(
+            np.asarray(kept_boxes, np.float32).reshape(-1, 4),
+            np.asarray(kept_scores, np.float32),
+            np.asarray(source, np.int64), cues)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(delta_kpt={self.delta_kpt}, '
+                f'oks_thr={self.oks_thr}, score_thr={self.score_thr}, '
+                f'inside_frac={self.inside_frac})')

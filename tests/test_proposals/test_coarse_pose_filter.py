@@ -1,0 +1,129 @@
+"""DetPoseNet's Algorithm 1 and kpt2box on handmade cases."""
+import numpy as np
+import pytest
+
+from mmpose_occlusion.proposals import CoarsePoseFilter, kpt2box, pose_oks
+from mmpose_occlusion.registry import build_proposal_filter
+
+K = 17
+
+
+def _pose(cx, cy, n=17, spread=20.0, score=0.9):
+    """A pose with n confident keypoints on a vertical line around (cx, cy);
+    the others have score 0."""
+    kpts = np.zeros((K, 2), np.float32)
+    kpts[:, 0] = cx
+    kpts[:, 1] = cy + np.linspace(-spread, spread, K)
+    scores = np.zeros(K, np.float32)
+    scores[:n] = score
+    return kpts, scores
+
+
+def _poses(*poses):
+    return (np.stack([p[0] for p in poses]), np.stack([p[1] for p in poses]))
+
+
+def _filter(**kw):
+    return CoarsePoseFilter(pose_source=None, **kw)
+
+
+def test_false_box_with_too_few_keypoints_is_dropped():
+    boxes = [[0, 0, 100, 100], [200, 0, 300, 100]]
+    poses = _poses(_pose(50, 50), _pose(250, 50, n=3))
+    p = _filter(delta_kpt=3)(boxes, [0.9, 0.95], poses=poses)
+    np.testing.assert_array_equal(p.source, [0])
+    p = _filter(delta_kpt=2)(boxes, [0.9, 0.95], poses=poses)
+    np.testing.assert_array_equal(p.source, [1, 0])  # by score, both real
+
+
+def test_two_poses_in_one_box_give_two_boxes():
+    boxes = [[0, 0, 100, 100]]
+    a, b = _pose(30, 50), _pose(70, 50)  # two people side by side
+    p = _filter()(boxes, [0.9], poses=_poses(a, b))
+    assert len(p) == 2
+    np.testing.assert_array_equal(p.source, [0, -1])
+    np.testing.assert_allclose(p.bboxes[0], boxes[0])
+    # the recovered box surrounds the second pose: x = 70, y 30..70,
+    # extent (0, 40) grown by 15 % each side, width at least 30 % of 100
+    np.testing.assert_allclose(p.bboxes[1], [55, 24, 85, 76], atol=1e-4)
+    np.testing.assert_allclose(p.scores, [0.9, 0.9])
+    # each proposal's cue is its pose's central joint
+    np.testing.assert_allclose(p.cue_points[0], [[30, 50]])
+    np.testing.assert_allclose(p.cue_points[1], [[70, 50]])
+
+
+def test_duplicate_boxes_of_one_person_are_removed():
+    boxes = [[0, 0, 100, 100], [5, 2, 104, 98], [200, 0, 300, 100],
+             [400, 0, 500, 100]]
+    poses = _poses(_pose(50, 50), _pose(250, 50))  # nobody in box 3
+    p = _filter()(boxes, [0.8, 0.9, 0.7, 0.99], poses=poses)
+    np.testing.assert_array_equal(p.source, [1, 2])  # the better duplicate
+    # a second, slightly shifted pose of the same person is a duplicate too
+    poses = _poses(_pose(50, 50), _pose(51, 50))
+    p = _filter()(boxes[:2], [0.8, 0.9], poses=poses)
+    assert len(p) == 1
+    # ... unless the OKS threshold says otherwise
+    p = _filter(oks_thr=0.999)(boxes[:1], [0.8], poses=poses)
+    np.testing.assert_array_equal(p.source, [0, -1])
+
+
+def test_pose_must_mostly_lie_in_the_box():
+    boxes = [[0, 0, 100, 100]]
+    kpts, scores = _pose(50, 110, spread=60)  # 7 of 17 joints in the box
+    p = _filter(inside_frac=0.5)(boxes, [0.9], poses=_poses((kpts, scores)))
+    assert len(p) == 0
+    p = _filter(inside_frac=0.3)(boxes, [0.9], poses=_poses((kpts, scores)))
+    assert len(p) == 1
+
+
+def test_no_poses_or_no_boxes():
+    empty = (np.zeros((0, K, 2)), np.zeros((0, K)))
+    assert len(_filter()([[0, 0, 10, 10]], [1.0], poses=empty)) == 0
+    assert len(_filter()(np.zeros((0, 4)), [], poses=_poses(_pose(5, 5)))) \
+        == 0
+    with pytest.raises(ValueError, match='needs the image'):
+        _filter()([[0, 0, 10, 10]], [1.0])
+
+
+def test_built_by_config_and_runs_in_the_chain_order():
+    calls = []
+
+    def source(img):
+        calls.append(img.shape)
+        return _poses(_pose(30, 50), _pose(70, 50))
+
+    f = build_proposal_filter(dict(type='CoarsePoseFilter',
+                                   pose_source=source))
+    p = f([[0, 0, 100, 100]], [0.9], img=np.zeros((120, 110, 3), np.uint8))
+    assert calls == [(120, 110, 3)] and len(p) == 2
+
+
+def test_pose_oks():
+    a, sa = _pose(50, 50)
+    assert pose_oks(a, sa, a, sa, 1000.0, np.full(K, 0.05), 0.3) == 1.0
+    b = a + 10
+    near = pose_oks(a, sa, b, sa, 1000.0, np.full(K, 0.05), 0.3)
+    far = pose_oks(a, sa, a + 30, sa, 1000.0, np.full(K, 0.05), 0.3)
+    assert 0 < far < near < 1
+    # COCO's formula: exp(-d² / (2 s² (2σ)²)) with d² = 200
+    assert near == pytest.approx(np.exp(-200 / (2 * 1000 * 0.1**2)))
+    assert pose_oks(a, sa, b, np.zeros(K), 1000.0, np.full(K, 0.05),
+                    0.3) == 0.0  # no shared confident keypoint
+
+
+def test_kpt2box_edge_cases():
+    kpts = np.array([[10, 20], [30, 60], [np.nan, 5]], np.float32)
+    assert kpt2box(kpts, [0.1, 0.2, 0.9]) is None  # nothing confident
+    box = kpt2box(kpts, [0.9, 0.9, 0.9], margin=0.0, min_size=0)
+    np.testing.assert_allclose(box, [10, 20, 30, 60])  # NaN ignored
+    box = kpt2box(kpts, [0.9, 0.9, 0.0], margin=0.25, min_size=0)
+    np.testing.assert_allclose(box, [5, 10, 35, 70])
+    # one keypoint: a box of the least size around it
+    box = kpt2box(kpts, [0.9, 0.0, 0.0], min_size=(40, 80))
+    np.testing.assert_allclose(box, [-10, -20, 30, 60])
+    # clipped to the image
+    box = kpt2box(kpts, [0.9, 0.0, 0.0], min_size=(40, 80),
+                  img_shape=(50, 25))
+    np.testing.assert_allclose(box, [0, 0, 25, 50])
+    with pytest.raises(ValueError, match='3 keypoints but 2 scores'):
+        kpt2box(kpts, [0.9, 0.9])
