@@ -45,6 +45,7 @@ SMOKE_CASES = {
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),
     ('codecs', 'PackedAssociativeEmbedding'): dict(
         input_size=(64, 64), heatmap_size=(16, 16)),
+    ('models', 'StructureAwareLoss'): dict(),
     ('proposals', 'BoxNMS'): dict(iou_thr=0.5),
     ('proposals', 'KeepAllBoxes'): dict(),
     ('proposals', 'CoarsePoseFilter'): dict(
@@ -69,6 +70,8 @@ SMOKE_FORWARD = {
                                        mode='tensor'),
     'TrainableAssociativeEmbeddingHead': lambda m: m(
         (torch.randn(1, 8, 16, 16), )),
+    'StructureAwareLoss': lambda m: m(torch.rand(2, 17, 4, 4),
+                                      torch.rand(2, 17, 4, 4)),
     'BoxNMS': lambda f: torch.as_tensor(
         f([[0, 0, 4, 4], [0, 0, 4, 5]], [0.9, 0.8]).bboxes),
     'KeepAllBoxes': lambda f: torch.as_tensor(f([[0, 0, 4, 4]], [1]).bboxes),

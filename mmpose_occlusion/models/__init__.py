@@ -2,6 +2,7 @@
 from .backbones import (HintHRNet, MIPHRNet, MIPResNet,
                         MultiInstanceBackboneMixin, one_hot_selectors)
 from .heads import TrainableAssociativeEmbeddingHead
+from .losses import StructureAwareLoss, skeleton_neighbours
 from .pose_estimators import (HintPoseEstimator, MIPNetPoseEstimator,
                               MultiInstanceTopdownMixin, soft_selectors)
 from .utils import (MIMB, FeedbackBlock, InstanceCueBlock,
@@ -11,6 +12,7 @@ from .utils import (MIMB, FeedbackBlock, InstanceCueBlock,
 __all__ = [
     'HintHRNet', 'MIPHRNet', 'MIPResNet', 'MultiInstanceBackboneMixin',
     'one_hot_selectors', 'TrainableAssociativeEmbeddingHead',
+    'StructureAwareLoss', 'skeleton_neighbours',
     'HintPoseEstimator', 'MIPNetPoseEstimator',
     'MultiInstanceTopdownMixin', 'soft_selectors', 'MIMB', 'FeedbackBlock',
     'InstanceCueBlock', 'extract_cue_points', 'one_hot_lambda',
