@@ -40,6 +40,8 @@ SMOKE_CASES = {
     ('transforms', 'LoadCuePoints'): dict(
         cue_file=osp.join(REPO_ROOT, 'tests', 'data', 'cue_points.json')),
     ('transforms', 'SelectOtherInstances'): dict(num_instances=2),
+    ('transforms', 'KeypointBackgroundMasking'): dict(prob=0.5),
+    ('transforms', 'KeypointDuplicationMasking'): dict(prob=0.5),
     ('transforms', 'GenerateMultiInstanceTarget'): dict(encoder=_CODEC),
     ('metrics', 'MultiInstanceCocoMetric'): dict(),
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),

@@ -1,10 +1,13 @@
 """Data transforms for crowded top-down training."""
 from .instance_cue import GenerateInstanceCue, LoadCuePoints, render_cue
+from .keypoint_masking import (KeypointBackgroundMasking,
+                               KeypointDuplicationMasking)
 from .multi_instance import (GenerateMultiInstanceTarget,
                              SelectOtherInstances, select_other_instances)
 
 __all__ = [
     'GenerateInstanceCue', 'LoadCuePoints', 'render_cue',
     'GenerateMultiInstanceTarget', 'SelectOtherInstances',
-    'select_other_instances'
+    'select_other_instances', 'KeypointBackgroundMasking',
+    'KeypointDuplicationMasking'
 ]
