@@ -74,6 +74,10 @@ def parse_args(argv=None):
                    help='box NMS IoU threshold of the proposal stage')
     g.add_argument('--no-nms', action='store_true',
                    help='keep every box (e.g. ground-truth boxes)')
+    g.add_argument('--coarse-pose-config', default=None,
+                   help='DetPoseNet: replace box NMS by the coarse-pose '
+                   'filter, with this MMPose bottom-up model')
+    g.add_argument('--coarse-pose-checkpoint', default=None)
     g.add_argument('--oks-thr', type=float, default=0.9)
     g.add_argument('--batch-size', type=int, default=16,
                    help='crops per forward pass')
@@ -196,8 +200,16 @@ def build_chain(args):
         cue_source = BottomupCueSource.from_config(
             args.cue_config, args.cue_checkpoint, args.device,
             threshold=args.cue_thr, max_per_box=args.max_cues)
-    proposal = dict(type='KeepAllBoxes') if args.no_nms else dict(
-        type='BoxNMS', iou_thr=args.nms_thr)
+    if args.coarse_pose_config:
+        proposal = dict(
+            type='CoarsePoseFilter',
+            pose_source=dict(config=args.coarse_pose_config,
+                             checkpoint=args.coarse_pose_checkpoint,
+                             device=args.device))
+    elif args.no_nms:
+        proposal = dict(type='KeepAllBoxes')
+    else:
+        proposal = dict(type='BoxNMS', iou_thr=args.nms_thr)
     chain = CrowdPoseInferencer(
         pose_config, pose_ckpt, box_source=box_source,
         bbox_thr=args.bbox_thr, proposal=proposal, cue_source=cue_source,

@@ -5,7 +5,7 @@ MMPose's registries).
 person proposals), e.g. ``dict(type='BoxNMS', iou_thr=0.5)``; DetPoseNet's
 coarse-pose filter is another one. See :mod:`mmpose_occlusion.proposals`.
 """
-from mmengine.registry import DefaultScope, Registry
+from mmengine.registry import Registry
 
 __all__ = ['PROPOSAL_FILTERS', 'build_proposal_filter']
 
@@ -15,7 +15,14 @@ PROPOSAL_FILTERS = Registry(
 
 
 def build_proposal_filter(cfg: dict):
-    """Build a proposal filter from its config, whatever the default scope
+    """Build a proposal filter from its config, e.g.
+    ``dict(type='BoxNMS', iou_thr=0.5)``, whatever the default scope
     (MMPose's runner sets ``mmpose``, which has no such registry)."""
-    with DefaultScope.overwrite_default_scope('mmpose_occlusion'):
-        return PROPOSAL_FILTERS.build(cfg)
+    import mmpose_occlusion.proposals  # noqa: F401  (registers them)
+    cfg = dict(cfg)
+    name = cfg.pop('type', None)
+    cls = PROPOSAL_FILTERS.module_dict.get(name)
+    if cls is None:
+        raise KeyError(f'{name!r} is not a proposal filter; registered: '
+                       f'{sorted(PROPOSAL_FILTERS.module_dict)}')
+    return cls(**cfg)

@@ -8,7 +8,9 @@ bottom-up model which boxes are real:
 1. sort the boxes by score (line 1);
 2. PoseExtractor (line 2): pair every box with the coarse poses lying in it
    (at least ``inside_frac`` of a pose's confident keypoints inside the box),
-   giving (b, p) tuples, boxes best first, the poses of a box best first;
+   giving (b, p) tuples, boxes best first, the poses of a box best fitting
+   first; each pose's best-fitting box (its home) comes before the others
+   (see below);
 3. for each (b, p) (lines 3-15): a pose with at most ``delta_kpt`` confident
    keypoints is skipped (a likely false detection); a pose whose OKS with an
    already kept pose exceeds ``oks_thr`` is the same person again (a
@@ -18,6 +20,13 @@ bottom-up model which boxes are real:
 A box left with no pose is dropped. The output proposals carry their coarse
 pose's central joint as a cue point (``Proposals.cue_points``), which
 HintPose takes as its instance cue.
+
+One ordering detail is ours: the paper walks the tuples by box score only,
+so a person standing in a stronger neighbour's box would be "recovered" with
+a ``kpt2box`` box before its own, weaker detection is reached (which then
+counts as a duplicate). We walk every pose's home tuple first: a detected
+person keeps its detection, and ``kpt2box`` is left for people with no box
+of their own.
 
 Shapes: J boxes (J, 4) x1, y1, x2, y2 and scores (J,); P coarse poses
 (P, K, 2) with keypoint scores (P, K); Q kept proposals.
@@ -49,26 +58,51 @@ def pose_oks(a, a_scores, b, b_scores, area: float, sigmas,
     return float(np.exp(-e)[both].mean())
 
 
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    lt = np.maximum(box[:2], boxes[:, :2])
+    rb = np.minimum(box[2:], boxes[:, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(1)
+    union = (box[2:] - box[:2]).prod() + (boxes[:, 2:] -
+                                          boxes[:, :2]).prod(1) - inter
+    return inter / np.maximum(union, 1e-9)
+
+
 def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
                           keypoint_scores: np.ndarray, score_thr: float,
                           inside_frac: float):
-    """PoseExtractor: (box index, pose index) pairs, in the order of the
-    boxes given, the poses of a box by how much of them it holds, then by
-    their mean confident-keypoint score."""
-    pairs = []
+    """PoseExtractor: the (box index, pose index) tuples to filter, boxes in
+    the order given (best first).
+
+    A pose lies in a box when at least ``inside_frac`` of its confident
+    keypoints do. Its *home* is the box among those that fits it best (IoU
+    with the box around its keypoints). Home tuples come first, then the
+    others; within each, by box, then by fit. So a person with a detection
+    of its own keeps it, and a pose met again in a box already used stands
+    for a person the detector missed.
+    """
     conf = keypoint_scores > score_thr
     n_conf = conf.sum(1)
-    mean_score = np.where(n_conf > 0, (keypoint_scores * conf).sum(1) /
-                          np.maximum(n_conf, 1), 0)
-    for i, (x1, y1, x2, y2) in enumerate(bboxes):
-        inside = conf & (keypoints[..., 0] >= x1) & (
-            keypoints[..., 0] <= x2) & (keypoints[..., 1] >= y1) & (
-                keypoints[..., 1] <= y2)
-        frac = inside.sum(1) / np.maximum(n_conf, 1)
-        mine = np.flatnonzero((inside.sum(1) > 0) & (frac >= inside_frac))
-        order = sorted(mine, key=lambda p: (-frac[p], -mean_score[p]))
-        pairs += [(i, p) for p in order]
-    return pairs
+    num_boxes = len(bboxes)
+    fit = np.full((num_boxes, len(keypoints)), -1.0)
+    for p in range(len(keypoints)):
+        if n_conf[p] == 0:
+            continue
+        tight = kpt2box(keypoints[p], keypoint_scores[p], score_thr,
+                        margin=0.15, min_size=1.0)
+        inside = conf[p] & (keypoints[p, :, 0] >= bboxes[:, None, 0]) & (
+            keypoints[p, :, 0] <= bboxes[:, None, 2]) & (
+                keypoints[p, :, 1] >= bboxes[:, None, 1]) & (
+                    keypoints[p, :, 1] <= bboxes[:, None, 3])
+        frac = inside.sum(1) / n_conf[p]
+        ok = (inside.sum(1) > 0) & (frac >= inside_frac)
+        fit[ok, p] = _iou(tight, bboxes[ok])
+    home = np.where((fit >= 0).any(0), fit.argmax(0), -1)  # first = best box
+    first, then = [], []
+    for i in range(num_boxes):
+        mine = np.flatnonzero(fit[i] >= 0)
+        for p in sorted(mine, key=lambda q: -fit[i, q]):
+            (first if home[p] == i else then).append((i, p))
+    return first + then
 
 
 @PROPOSAL_FILTERS.register_module()

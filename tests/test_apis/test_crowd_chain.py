@@ -286,3 +286,47 @@ def test_chain_with_bad_and_no_boxes(tiny_synth):
     chain.box_source = lambda img, name: (np.zeros((0, 4)), np.zeros(0))
     r = chain(path)
     assert len(r['scores']) == 0 and r['keypoints'].shape == (0, 17, 2)
+
+
+def test_unknown_proposal_filter_names_the_registered_ones():
+    with pytest.raises(KeyError, match="'NoSuch' is not a proposal filter.*"
+                       "BoxNMS"):
+        build_proposal_filter(dict(type='NoSuch'))
+
+
+def test_coarse_pose_filter_in_the_chain_feeds_hintpose(tiny_synth):
+    """DetPoseNet's filter by config, with perfect coarse poses (the ground
+    truth): duplicates and false positives go, every person keeps one
+    proposal, and HintPose runs with the filter's cue for each."""
+    ann, coco = _val(tiny_synth)
+    image = coco['images'][0]
+    people = [a for a in coco['annotations'] if a['image_id'] == image['id']]
+    gt = np.array([a['keypoints'] for a in people],
+                  np.float32).reshape(len(people), -1, 3)
+
+    def poses(img):
+        return gt[..., :2], (gt[..., 2] > 0).astype(np.float32)
+
+    boxes = SimulatedDetector(ann, miss_prob=0.0, dup_prob=1.0, fp_rate=3.0)
+    chain = CrowdPoseInferencer(
+        HINTPOSE, None, box_source=boxes, bbox_thr=0.0,
+        proposal=dict(type='CoarsePoseFilter', pose_source=poses,
+                      delta_kpt=3, oks_thr=0.7))
+    r = chain(osp.join(tiny_synth, 'val', image['file_name']))
+    proposals = r['proposals']
+    real = [p for p in range(len(people)) if (gt[p, :, 2] > 0).sum() > 3]
+    assert len(r['detections'][0]) >= 2 * len(people)  # dups + false pos.
+    assert len(proposals) == len(real)
+    # one proposal per person: each cue is a joint of a distinct person
+    owners = []
+    for cue in proposals.cue_points:
+        d = np.linalg.norm(gt[..., :2] - cue[0], axis=-1)
+        d[gt[..., 2] == 0] = np.inf
+        owners.append(int(np.unravel_index(d.argmin(), d.shape)[0]))
+        assert d.min() < 1e-3
+    assert len(set(owners)) == len(owners)
+    # HintPose ran once per proposal, with that cue
+    assert len(r['scores']) <= len(proposals)
+    for box, cue in zip(r['box_index'], r['cue_points']):
+        np.testing.assert_allclose(cue, proposals.cue_points[box][0],
+                                   atol=0.5)

@@ -127,3 +127,14 @@ def test_kpt2box_edge_cases():
     np.testing.assert_allclose(box, [0, 0, 25, 50])
     with pytest.raises(ValueError, match='3 keypoints but 2 scores'):
         kpt2box(kpts, [0.9, 0.9])
+
+
+def test_a_person_keeps_its_own_weaker_box():
+    """b stands inside a's (stronger) box and has its own box: it keeps that
+    box instead of a kpt2box one, and a's box stays a's."""
+    a, b = _pose(30, 50), _pose(70, 50)
+    boxes = [[0, 0, 100, 100], [55, 20, 85, 80]]
+    p = _filter()(boxes, [0.9, 0.6], poses=_poses(a, b))
+    np.testing.assert_array_equal(p.source, [0, 1])
+    np.testing.assert_allclose(p.cue_points[0], [[30, 50]])
+    np.testing.assert_allclose(p.cue_points[1], [[70, 50]])
