@@ -310,8 +310,7 @@ def test_coarse_pose_filter_in_the_chain_feeds_hintpose(tiny_synth):
     boxes = SimulatedDetector(ann, miss_prob=0.0, dup_prob=1.0, fp_rate=3.0)
     chain = CrowdPoseInferencer(
         HINTPOSE, None, box_source=boxes, bbox_thr=0.0,
-        proposal=dict(type='CoarsePoseFilter', pose_source=poses,
-                      delta_kpt=3, oks_thr=0.7))
+        proposal=dict(type='CoarsePoseFilter', pose_source=poses))
     r = chain(osp.join(tiny_synth, 'val', image['file_name']))
     proposals = r['proposals']
     real = [p for p in range(len(people)) if (gt[p, :, 2] > 0).sum() > 3]
