@@ -39,7 +39,9 @@ from mmpose_occlusion.registry import PROPOSAL_FILTERS
 from .base import BaseProposalFilter, Proposals, as_boxes
 from .kpt2box import kpt2box
 
-__all__ = ['CoarsePoseFilter', 'pose_oks', 'pair_boxes_with_poses']
+__all__ = [
+    'CoarsePoseFilter', 'pose_oks', 'oks_matrix', 'pair_boxes_with_poses'
+]
 
 PoseSource = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 
@@ -58,13 +60,28 @@ def pose_oks(a, a_scores, b, b_scores, area: float, sigmas,
     return float(np.exp(-e)[both].mean())
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    lt = np.maximum(box[:2], boxes[:, :2])
-    rb = np.minimum(box[2:], boxes[:, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(1)
-    union = (box[2:] - box[:2]).prod() + (boxes[:, 2:] -
-                                          boxes[:, :2]).prod(1) - inter
-    return inter / np.maximum(union, 1e-9)
+def _tight_boxes(keypoints: np.ndarray, conf: np.ndarray,
+                 margin: float) -> np.ndarray:
+    """(P, 4) boxes around each pose's confident keypoints, grown by
+    ``margin`` per side (at least 1 pixel; poses with no confident keypoint
+    get an empty box at 0)."""
+    big = np.where(conf[..., None], keypoints, np.inf)
+    small = np.where(conf[..., None], keypoints, -np.inf)
+    lo, hi = big.min(1), small.max(1)
+    none = ~conf.any(1)
+    lo[none], hi[none] = 0, 0
+    centre, size = (lo + hi) / 2, np.maximum((hi - lo) * (1 + 2 * margin),
+                                             1.0)
+    return np.concatenate([centre - size / 2, centre + size / 2], 1)
+
+
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(-1)
+    area_a = (a[:, 2:] - a[:, :2]).prod(-1)
+    area_b = (b[:, 2:] - b[:, :2]).prod(-1)
+    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
 
 
 def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
@@ -80,29 +97,34 @@ def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
     of its own keeps it, and a pose met again in a box already used stands
     for a person the detector missed.
     """
-    conf = keypoint_scores > score_thr
+    conf = keypoint_scores > score_thr  # (P, K)
     n_conf = conf.sum(1)
-    num_boxes = len(bboxes)
-    fit = np.full((num_boxes, len(keypoints)), -1.0)
-    for p in range(len(keypoints)):
-        if n_conf[p] == 0:
-            continue
-        tight = kpt2box(keypoints[p], keypoint_scores[p], score_thr,
-                        margin=0.15, min_size=1.0)
-        inside = conf[p] & (keypoints[p, :, 0] >= bboxes[:, None, 0]) & (
-            keypoints[p, :, 0] <= bboxes[:, None, 2]) & (
-                keypoints[p, :, 1] >= bboxes[:, None, 1]) & (
-                    keypoints[p, :, 1] <= bboxes[:, None, 3])
-        frac = inside.sum(1) / n_conf[p]
-        ok = (inside.sum(1) > 0) & (frac >= inside_frac)
-        fit[ok, p] = _iou(tight, bboxes[ok])
-    home = np.where((fit >= 0).any(0), fit.argmax(0), -1)  # first = best box
+    x, y = keypoints[None, ..., 0], keypoints[None, ..., 1]  # (1, P, K)
+    b = bboxes[:, None, None, :]  # (J, 1, 1, 4)
+    inside = conf[None] & (x >= b[..., 0]) & (x <= b[..., 2]) & (
+        y >= b[..., 1]) & (y <= b[..., 3])  # (J, P, K)
+    n_in = inside.sum(-1)
+    ok = (n_in > 0) & (n_in >= inside_frac * n_conf[None])  # (J, P)
+    fit = np.where(ok, _iou_matrix(bboxes, _tight_boxes(keypoints, conf,
+                                                        0.15)), -1.0)
+    home = np.where(ok.any(0), fit.argmax(0), -1)  # first = best box
     first, then = [], []
-    for i in range(num_boxes):
-        mine = np.flatnonzero(fit[i] >= 0)
-        for p in sorted(mine, key=lambda q: -fit[i, q]):
-            (first if home[p] == i else then).append((i, p))
+    for i in range(len(bboxes)):
+        mine = np.flatnonzero(ok[i])
+        for p in mine[np.argsort(-fit[i, mine], kind='stable')]:
+            (first if home[p] == i else then).append((i, int(p)))
     return first + then
+
+
+def oks_matrix(keypoints: np.ndarray, conf: np.ndarray, areas: np.ndarray,
+               sigmas) -> np.ndarray:
+    """(P, P) OKS of pose p against pose q (q's area), over the keypoints
+    confident in both; 0 where they share none."""
+    d2 = ((keypoints[:, None] - keypoints[None])**2).sum(-1)  # (P, P, K)
+    var = (2 * np.asarray(sigmas, np.float32))**2
+    e = d2 / var / (areas[None, :, None] + np.spacing(1)) / 2
+    both = conf[:, None] & conf[None]
+    return (np.exp(-e) * both).sum(-1) / np.maximum(both.sum(-1), 1)
 
 
 @PROPOSAL_FILTERS.register_module()
@@ -182,23 +204,27 @@ class CoarsePoseFilter(BaseProposalFilter):
         k = keypoints.shape[1] if keypoints.ndim == 3 else 0
         order = np.argsort(-scores, kind='stable')
         kept_boxes, kept_scores, source, cues = [], [], [], []
-        kept_poses = []  # (keypoints, scores, area)
-        used = set()
         if len(keypoints) and len(bboxes):
-            sigmas = self._sigmas(k)
+            conf = kpt_scores > self.score_thr
+            n_conf = conf.sum(1)
+            tight = _tight_boxes(keypoints, conf, self.margin)
+            # OKS scale: the box around the kept pose's keypoints, each
+            # side at least a third of the other (joints that happen to line
+            # up still get a person-like area)
+            wh = tight[:, 2:] - tight[:, :2]
+            wh = np.maximum(wh, wh[:, ::-1] / 3)
+            oks = oks_matrix(keypoints, conf, wh.prod(1), self._sigmas(k))
+            kept = np.zeros(len(keypoints), bool)
+            used = set()
             pairs = pair_boxes_with_poses(bboxes[order], keypoints,
                                           kpt_scores, self.score_thr,
                                           self.inside_frac)
             for rank, p in pairs:
-                i = order[rank]
-                conf = kpt_scores[p] > self.score_thr
-                if conf.sum() <= self.delta_kpt:
-                    continue  # likely a false detection
-                if any(
-                        pose_oks(keypoints[p], kpt_scores[p], q, qs, area,
-                                 sigmas, self.score_thr) > self.oks_thr
-                        for q, qs, area in kept_poses):
+                if kept[p] or n_conf[p] <= self.delta_kpt:
+                    continue  # met again, or a likely false detection
+                if (oks[p, kept] > self.oks_thr).any():
                     continue  # the same person again
+                i = order[rank]
                 if i in used:  # a second person in a used box: recover
                     w, h = bboxes[i, 2:] - bboxes[i, :2]
                     box = kpt2box(keypoints[p], kpt_scores[p],
@@ -210,12 +236,10 @@ class CoarsePoseFilter(BaseProposalFilter):
                 else:
                     box, src = bboxes[i], i
                     used.add(i)
-                pts = keypoints[p][conf]
+                kept[p] = True
+                pts = keypoints[p][conf[p]]
                 centre = pts[np.argmin(
-                    np.linalg.norm(pts - pts.mean(0), axis=1))]
-                wh = box[2:] - box[:2]
-                kept_poses.append((keypoints[p], kpt_scores[p],
-                                   float(wh[0] * wh[1])))
+                    ((pts - pts.mean(0))**2).sum(1))]
                 kept_boxes.append(box)
                 kept_scores.append(scores[i])
                 source.append(src)

@@ -138,3 +138,18 @@ def test_a_person_keeps_its_own_weaker_box():
     np.testing.assert_array_equal(p.source, [0, 1])
     np.testing.assert_allclose(p.cue_points[0], [[30, 50]])
     np.testing.assert_allclose(p.cue_points[1], [[70, 50]])
+
+
+def test_oks_matrix_matches_pose_oks():
+    from mmpose_occlusion.proposals import oks_matrix
+    rng = np.random.default_rng(0)
+    kpts = rng.uniform(0, 100, (4, K, 2)).astype(np.float32)
+    scores = rng.uniform(0, 1, (4, K)).astype(np.float32)
+    areas = rng.uniform(500, 5000, 4)
+    sigmas = rng.uniform(0.02, 0.1, K)
+    m = oks_matrix(kpts, scores > 0.3, areas, sigmas)
+    for p in range(4):
+        for q in range(4):
+            assert m[p, q] == pytest.approx(
+                pose_oks(kpts[p], scores[p], kpts[q], scores[q], areas[q],
+                         sigmas, 0.3), rel=1e-5)
