@@ -48,6 +48,8 @@ SMOKE_CASES = {
     ('codecs', 'PackedAssociativeEmbedding'): dict(
         input_size=(64, 64), heatmap_size=(16, 16)),
     ('models', 'StructureAwareLoss'): dict(),
+    ('models', 'MultiScaleHeatmapHead'): dict(
+        in_channels=8, out_channels=17, channels=16, msr_channels=8),
     ('proposals', 'BoxNMS'): dict(iou_thr=0.5),
     ('proposals', 'KeepAllBoxes'): dict(),
     ('proposals', 'CoarsePoseFilter'): dict(
@@ -72,6 +74,7 @@ SMOKE_FORWARD = {
                                        mode='tensor'),
     'TrainableAssociativeEmbeddingHead': lambda m: m(
         (torch.randn(1, 8, 16, 16), )),
+    'MultiScaleHeatmapHead': lambda m: m([torch.randn(1, 8, 16, 12)]),
     'StructureAwareLoss': lambda m: m(torch.rand(2, 17, 4, 4),
                                       torch.rand(2, 17, 4, 4)),
     'BoxNMS': lambda f: torch.as_tensor(

@@ -1,7 +1,8 @@
 """Models: blocks, backbones and estimators."""
 from .backbones import (HintHRNet, MIPHRNet, MIPResNet,
                         MultiInstanceBackboneMixin, one_hot_selectors)
-from .heads import TrainableAssociativeEmbeddingHead
+from .heads import (MultiScaleHeatmapHead, TrainableAssociativeEmbeddingHead,
+                    downsample_target)
 from .losses import StructureAwareLoss, skeleton_neighbours
 from .pose_estimators import (HintPoseEstimator, MIPNetPoseEstimator,
                               MultiInstanceTopdownMixin, soft_selectors)
@@ -12,7 +13,8 @@ from .utils import (MIMB, FeedbackBlock, InstanceCueBlock,
 __all__ = [
     'HintHRNet', 'MIPHRNet', 'MIPResNet', 'MultiInstanceBackboneMixin',
     'one_hot_selectors', 'TrainableAssociativeEmbeddingHead',
-    'StructureAwareLoss', 'skeleton_neighbours',
+    'StructureAwareLoss', 'skeleton_neighbours', 'MultiScaleHeatmapHead',
+    'downsample_target',
     'HintPoseEstimator', 'MIPNetPoseEstimator',
     'MultiInstanceTopdownMixin', 'soft_selectors', 'MIMB', 'FeedbackBlock',
     'InstanceCueBlock', 'extract_cue_points', 'one_hot_lambda',
