@@ -42,6 +42,9 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n\n'.join(__doc__.split('\n\n')[1:]))
     p.add_argument('input', help='image, folder, or text file of images')
+    p.add_argument('--chain-config', default=None,
+                   help='a crowd-chain config (e.g. configs/detposenet/'
+                   'crowd-chain_*.py) instead of the model options below')
     g = p.add_argument_group('pose model')
     g.add_argument('--pose-config', default=None,
                    help='MMPose top-down config (default: the quickstart)')
@@ -81,7 +84,8 @@ def parse_args(argv=None):
     g.add_argument('--oks-thr', type=float, default=0.9)
     g.add_argument('--batch-size', type=int, default=16,
                    help='crops per forward pass')
-    g.add_argument('--device', default='cpu')
+    g.add_argument('--device', default=None,
+                   help="e.g. cuda:0 (default: the chain config's, or cpu)")
     g = p.add_argument_group('output')
     g.add_argument('--out-dir', default='outputs/demo')
     g.add_argument('--kpt-thr', type=float, default=0.3,
@@ -162,6 +166,10 @@ def build_chain(args):
     from mmpose_occlusion.apis import (BottomupCueSource, CrowdPoseInferencer,
                                        MMDetPersonDetector, PrecomputedBoxes,
                                        SimulatedDetector)
+    if args.chain_config:
+        return CrowdPoseInferencer.from_chain_config(args.chain_config,
+                                                     args.device), None
+    args.device = args.device or 'cpu'
     pose_config, pose_ckpt = args.pose_config, args.pose_checkpoint
     if pose_config is None:
         pose_config = QUICKSTART_CONFIG
@@ -290,7 +298,8 @@ def main(argv=None) -> int:
     from mmpose_occlusion.utils import ImageLoadError, load_image
     try:
         chain, fallback = build_chain(args)
-    except (CheckpointMismatchError, FileNotFoundError, ValueError) as e:
+    except (CheckpointMismatchError, FileNotFoundError, KeyError,
+            ValueError) as e:
         fail(str(e))
 
     os.makedirs(vis_dir, exist_ok=True)

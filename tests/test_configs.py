@@ -11,7 +11,10 @@ from conftest import REPO_ROOT
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
                          recursive=True)
-    if '_base_' not in p.split(osp.sep))
+    if '_base_' not in p.split(osp.sep)
+    and not osp.basename(p).startswith('crowd-chain_'))
+CHAINS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '**',
+                                   'crowd-chain_*.py'), recursive=True))
 
 
 def test_there_are_configs():
@@ -34,3 +37,20 @@ def test_config_loads_and_model_builds(path):
         from mmpose.registry import MODELS
     model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
+
+
+@pytest.mark.parametrize('path', CHAINS,
+                         ids=[osp.relpath(p, REPO_ROOT) for p in CHAINS])
+def test_chain_configs_name_existing_configs(path):
+    """A crowd-chain config's model configs all load."""
+    from mmpose_occlusion.utils import load_config
+    cfg = Config.fromfile(path)
+    assert cfg.pose.config and cfg.proposal.type
+    for entry in ('detector', 'pose', 'cues'):
+        if cfg.get(entry):
+            load_config(osp.join(REPO_ROOT, cfg[entry].config)
+                        if '::' not in cfg[entry].config else
+                        cfg[entry].config)
+    source = cfg.proposal.get('pose_source')
+    if isinstance(source, dict):
+        load_config(source.config)

@@ -62,19 +62,8 @@ class MMDetPersonDetector:
                  device: str = 'cpu', person_class: str = 'person'):
         from mmdet.apis import init_detector
         from mmpose.utils import adapt_mmdet_pipeline
-        from mmengine.config import Config
-        if isinstance(config, str):
-            if '::' in config:  # e.g. mmdet::faster_rcnn/faster-rcnn_...py
-                from mmengine.hub import get_config
-                cfg = get_config(config)
-            elif not osp.isfile(config):
-                raise FileNotFoundError(
-                    f'detector config {config!r} does not exist (a path, or '
-                    "'mmdet::<folder>/<name>.py' for MMDetection's own)")
-            else:
-                cfg = Config.fromfile(config)
-        else:
-            cfg = config
+        from mmpose_occlusion.utils import load_config
+        cfg = load_config(config, 'detector config')
         self.model = init_detector(adapt_mmdet_pipeline(cfg), checkpoint,
                                    device=device)
         meta_classes = cfg.get('test_dataloader', {}).get('dataset', {}).get(

@@ -34,7 +34,7 @@ import torch
 
 from mmpose_occlusion.proposals import BaseProposalFilter, Proposals
 from mmpose_occlusion.registry import build_proposal_filter
-from mmpose_occlusion.utils.image_io import load_image
+from mmpose_occlusion.utils import load_config, load_image
 
 __all__ = [
     'CrowdPoseInferencer', 'CheckpointMismatchError', 'clean_boxes',
@@ -144,15 +144,13 @@ class CrowdPoseInferencer:
                  kpt_score_thr: float = 0.2,
                  batch_size: int = 16,
                  device: str = 'cpu'):
-        from mmengine.config import Config
         from mmengine.dataset import Compose
         from mmpose.apis import init_model
         import mmpose_occlusion  # noqa: F401  (registers our components)
 
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-        cfg = Config.fromfile(pose_config) if isinstance(
-            pose_config, str) else pose_config
+        cfg = load_config(pose_config, 'pose config')
         name = pose_config if isinstance(pose_config, str) else \
             getattr(cfg, 'filename', '<config>')
         self.pose_model = init_model(cfg, None, device=device)
@@ -185,6 +183,54 @@ class CrowdPoseInferencer:
             'sigmas') is not None else None
         backbone = getattr(self.pose_model, 'backbone', None)
         self.uses_cues = bool(getattr(backbone, 'use_cue', False))
+
+    @classmethod
+    def from_chain_config(cls, chain, device: Optional[str] = None
+                          ) -> 'CrowdPoseInferencer':
+        """Build the whole chain from a chain config (a path or Config)::
+
+            pose = dict(config=..., checkpoint=..., num_instances=None)
+            detector = dict(config=..., checkpoint=..., person_class='person')
+            proposal = dict(type='CoarsePoseFilter', pose_source=dict(
+                config=..., checkpoint=...))          # or BoxNMS, ...
+            cues = dict(config=..., checkpoint=..., threshold=0.1,
+                        max_per_box=3)                 # HintPose, optional
+            bbox_thr = 0.3; oks_thr = 0.9; batch_size = 16; device = 'cpu'
+
+        ``device`` overrides the config's (also for the proposal filter's
+        and the cue source's models).
+        """
+        from mmpose_occlusion.apis.box_sources import MMDetPersonDetector
+        from mmpose_occlusion.apis.cue_source import BottomupCueSource
+        cfg = load_config(chain, 'chain config')
+        if 'pose' not in cfg:
+            raise KeyError(f'chain config {chain!r} has no `pose` entry')
+        device = device or cfg.get('device', 'cpu')
+        box_source = None
+        if cfg.get('detector'):
+            det = dict(cfg.detector)
+            box_source = MMDetPersonDetector(
+                det.pop('config'), det.pop('checkpoint', None), device,
+                **det)
+        proposal = cfg.get('proposal')
+        if proposal is not None:
+            proposal = dict(proposal)
+            if isinstance(proposal.get('pose_source'), dict):
+                proposal['pose_source'] = dict(proposal['pose_source'],
+                                               device=device)
+        cue_source = None
+        if cfg.get('cues'):
+            cues = dict(cfg.cues)
+            cue_source = BottomupCueSource.from_config(
+                cues.pop('config'), cues.pop('checkpoint', None), device,
+                **cues)
+        pose = dict(cfg.pose)
+        return cls(
+            pose.pop('config'), pose.pop('checkpoint', None),
+            box_source=box_source, proposal=proposal, cue_source=cue_source,
+            device=device, bbox_thr=cfg.get('bbox_thr', 0.3),
+            oks_thr=cfg.get('oks_thr', 0.9),
+            batch_size=cfg.get('batch_size', 16), **pose)
 
     @property
     def dataset_meta(self) -> dict:

@@ -60,7 +60,11 @@ class BottomupCueSource:
                     device: str = 'cpu', **kwargs) -> 'BottomupCueSource':
         """Build the bottom-up model with ``mmpose.apis.init_model``."""
         from mmpose.apis import init_model
-        return cls(init_model(config, checkpoint, device=device), **kwargs)
+
+        from mmpose_occlusion.utils import load_config
+        return cls(
+            init_model(load_config(config, 'bottom-up config'), checkpoint,
+                       device=device), **kwargs)
 
     def image_heatmaps(self, img: Union[str, np.ndarray]
                        ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -33,7 +33,11 @@ class BottomupPoseSource:
                     device: str = 'cpu', **kwargs) -> 'BottomupPoseSource':
         """Build the bottom-up model with ``mmpose.apis.init_model``."""
         from mmpose.apis import init_model
-        return cls(init_model(config, checkpoint, device=device), **kwargs)
+
+        from mmpose_occlusion.utils import load_config
+        return cls(
+            init_model(load_config(config, 'bottom-up config'), checkpoint,
+                       device=device), **kwargs)
 
     def __call__(self, img: Union[str, np.ndarray]
                  ) -> Tuple[np.ndarray, np.ndarray]:

@@ -329,3 +329,27 @@ def test_coarse_pose_filter_in_the_chain_feeds_hintpose(tiny_synth):
     for box, cue in zip(r['box_index'], r['cue_points']):
         np.testing.assert_allclose(cue, proposals.cue_points[box][0],
                                    atol=0.5)
+
+
+def test_chain_from_a_chain_config(tiny_synth, tmp_path):
+    """detector + coarse-pose filter + refinement model built from one
+    chain config (tiny random models; the structure is what is tested)."""
+    ann, path = _first_image(tiny_synth)
+    chain_cfg = Config(dict(
+        detector=dict(config=osp.join(REPO_ROOT, 'configs', 'detectors',
+                                      'faster-rcnn_r50_fpn_1x_coco-person.py'),
+                      checkpoint=None),
+        proposal=dict(type='CoarsePoseFilter', delta_kpt=0, pose_source=dict(
+            config=osp.join(REPO_ROOT, 'configs', 'bottomup',
+                            'ae_hrnet-w16-small_1xb16-6e_synthcrowd-'
+                            '256x256.py'), checkpoint=None)),
+        pose=dict(config=HINTPOSE, checkpoint=None),
+        bbox_thr=0.0, oks_thr=0.5, device='cpu'))
+    chain = CrowdPoseInferencer.from_chain_config(chain_cfg)
+    assert isinstance(chain.box_source, MMDetPersonDetector)
+    assert type(chain.proposal).__name__ == 'CoarsePoseFilter'
+    assert chain.uses_cues and chain.oks_thr == 0.5
+    r = chain(path)
+    assert r['keypoints'].shape[1:] == (17, 2)
+    with pytest.raises(KeyError, match='no `pose`'):
+        CrowdPoseInferencer.from_chain_config(Config(dict(bbox_thr=0.1)))
