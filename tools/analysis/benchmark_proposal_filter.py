@@ -89,13 +89,16 @@ def iou_matrix(a, b):
 
 
 def recalled(gt_boxes, proposals, thr=0.5):
-    """People matched one-to-one by a proposal with IoU >= thr."""
+    """(N,) whether each person is matched, one-to-one, by a proposal with
+    IoU >= thr (SciPy's Hungarian matching on IoU)."""
+    hit = np.zeros(len(gt_boxes), bool)
     if len(gt_boxes) == 0 or len(proposals) == 0:
-        return 0
+        return hit
     from scipy.optimize import linear_sum_assignment
     iou = iou_matrix(gt_boxes, proposals)
     rows, cols = linear_sum_assignment(-iou)
-    return int((iou[rows, cols] >= thr).sum())
+    hit[rows[iou[rows, cols] >= thr]] = True
+    return hit
 
 
 def layouts(ann_file, seed):
@@ -119,7 +122,12 @@ def layouts(ann_file, seed):
         boxes, scores = det(canvas, img['file_name'])
         gt = np.array([[x, y, x + w, y + h] for x, y, w, h in
                        (a['bbox'] for a in people)], np.float32)
-        out.append((gt, boxes, scores, simulated_poses(people, rng)))
+        labelled = np.array([
+            (np.asarray(a['keypoints']).reshape(-1, 3)[:, 2] > 0).sum()
+            for a in people
+        ])
+        out.append((gt, boxes, scores, simulated_poses(people, rng),
+                    labelled))
     return out
 
 
@@ -135,25 +143,29 @@ def evaluate(name, data, repeats):
     from mmpose_occlusion.proposals import BoxNMS, CoarsePoseFilter
     k = data[0][3][0].shape[1]
     people = sum(len(gt) for gt, *_ in data)
-    boxes_in = sum(len(b) for _, b, _, _ in data)
+    boxes_in = sum(len(b) for _, b, *_ in data)
+    coarse = CoarsePoseFilter(pose_source=None, sigmas=sigmas_for(k))
+    visible = sum((n > coarse.delta_kpt).sum() for *_, n in data)
     rows = []
     methods = [(f'box NMS, IoU {t}', BoxNMS(t)) for t in NMS_THRS]
-    coarse = CoarsePoseFilter(pose_source=None, sigmas=sigmas_for(k))
     methods.append(('coarse-pose filter', coarse))
     for label, method in methods:
-        runs = hits = 0
-        for gt, boxes, scores, poses in data:
+        runs = hits = hits_visible = 0
+        for gt, boxes, scores, poses, labelled in data:
             if isinstance(method, CoarsePoseFilter):
                 prop = method(boxes, scores, poses=poses)
             else:
                 prop = method(boxes, scores)
             runs += len(prop)
-            hits += recalled(gt, prop.bboxes)
-        rows.append((label, runs / people, hits / people))
+            hit = recalled(gt, prop.bboxes)
+            hits += hit.sum()
+            hits_visible += hit[labelled > coarse.delta_kpt].sum()
+        rows.append((label, runs / people, hits / people,
+                     hits_visible / max(visible, 1)))
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        for _, boxes, scores, poses in data:
+        for _, boxes, scores, poses, _ in data:
             coarse(boxes, scores, poses=poses)
         times.append(time.perf_counter() - t)
     speed = boxes_in / float(np.median(times))
@@ -174,17 +186,21 @@ def main():
         if not data:
             continue
         people, boxes_in, rows, speed = evaluate(ann, data, args.repeats)
-        best_nms = max(r for label, _, r in rows if label.startswith('box'))
+        best_nms = max(r for label, _, r, _ in rows
+                       if label.startswith('box'))
         name = osp.relpath(ann, osp.dirname(ROOT))
         lines += [
             '', f'`{name}`: {len(data)} images, {people} people, '
             f'{boxes_in} detector boxes ({boxes_in / people:.1f} per '
-            'person)', '', '| proposals | runs per person | recall |',
-            '| --- | --- | --- |'
+            'person)', '',
+            '| proposals | runs per person | recall | recall, people with '
+            '> 3 labelled keypoints |', '| --- | --- | --- | --- |'
         ]
-        lines += [f'| {label} | {runs:.2f} | {100 * rec:.1f} % |'
-                  for label, runs, rec in rows]
-        runs, rec = rows[-1][1:]
+        lines += [
+            f'| {label} | {runs:.2f} | {100 * rec:.1f} % | '
+            f'{100 * vis:.1f} % |' for label, runs, rec, vis in rows
+        ]
+        runs, rec = rows[-1][1:3]
         lines += [
             '', f'filter: {speed:,.0f} boxes/s; runs per person '
             f'{runs:.2f} (target <= 1.6: '
