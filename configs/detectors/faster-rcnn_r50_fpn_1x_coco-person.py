@@ -5,21 +5,13 @@
 # COCO weights below with `mim train mmdet` (the class head restarts), or run
 # the chain with the stock 80-class config and its checkpoint: the chain keeps
 # the class named `person` of any detector.
-_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py']
+_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+          '../_base_/mmdet_inference_pipeline.py']
 
 model = dict(roi_head=dict(bbox_head=dict(num_classes=1)))
 metainfo = dict(classes=('person', ), palette=[(220, 20, 60)])
 
-# Test pipeline without
-# the annotation loading that inference has nothing for (the chain prefixes
-# its types with `mmdet.` to run it from MMPose's scope).
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
-]
+test_pipeline = {{_base_.mmdet_inference_pipeline}}
 train_dataloader = dict(dataset=dict(metainfo=metainfo))
 val_dataloader = dict(dataset=dict(metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader

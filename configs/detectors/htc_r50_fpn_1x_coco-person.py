@@ -3,18 +3,10 @@
 # COCO checkpoint below loads as is; the chain keeps its `person` class
 # (mmpose_occlusion.apis.MMDetPersonDetector). Its masks are computed and
 # ignored.
-_base_ = ['mmdet::htc/htc_r50_fpn_1x_coco.py']
+_base_ = ['mmdet::htc/htc_r50_fpn_1x_coco.py',
+          '../_base_/mmdet_inference_pipeline.py']
 
-# Test pipeline without
-# the annotation loading that inference has nothing for (the chain prefixes
-# its types with `mmdet.` to run it from MMPose's scope).
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
-]
+test_pipeline = {{_base_.mmdet_inference_pipeline}}
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 

@@ -36,7 +36,7 @@ from typing import Callable, Optional, Tuple, Union
 import numpy as np
 
 from mmpose_occlusion.registry import PROPOSAL_FILTERS
-from .base import BaseProposalFilter, Proposals, as_boxes
+from .base import BaseProposalFilter, Proposals, as_boxes, iou_matrix
 from .kpt2box import kpt2box
 
 __all__ = [
@@ -75,15 +75,6 @@ def _tight_boxes(keypoints: np.ndarray, conf: np.ndarray,
     return np.concatenate([centre - size / 2, centre + size / 2], 1)
 
 
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    area_a = (a[:, 2:] - a[:, :2]).prod(-1)
-    area_b = (b[:, 2:] - b[:, :2]).prod(-1)
-    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
-
-
 def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
                           keypoint_scores: np.ndarray, score_thr: float,
                           inside_frac: float):
@@ -105,7 +96,7 @@ def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
         y >= b[..., 1]) & (y <= b[..., 3])  # (J, P, K)
     n_in = inside.sum(-1)
     ok = (n_in > 0) & (n_in >= inside_frac * n_conf[None])  # (J, P)
-    fit = np.where(ok, _iou_matrix(bboxes, _tight_boxes(keypoints, conf,
+    fit = np.where(ok, iou_matrix(bboxes, _tight_boxes(keypoints, conf,
                                                         0.15)), -1.0)
     home = np.where(ok.any(0), fit.argmax(0), -1)  # first = best box
     first, then = [], []

@@ -79,15 +79,6 @@ def simulated_poses(people, rng, stray=2):
     return (np.asarray(kpts, np.float32), np.asarray(scores, np.float32))
 
 
-def iou_matrix(a, b):
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    area_a = (a[:, 2:] - a[:, :2]).prod(-1)
-    area_b = (b[:, 2:] - b[:, :2]).prod(-1)
-    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
-
-
 def recalled(gt_boxes, proposals, thr=0.5):
     """(N,) whether each person is matched, one-to-one, by a proposal with
     IoU >= thr (SciPy's Hungarian matching on IoU)."""
@@ -95,6 +86,8 @@ def recalled(gt_boxes, proposals, thr=0.5):
     if len(gt_boxes) == 0 or len(proposals) == 0:
         return hit
     from scipy.optimize import linear_sum_assignment
+
+    from mmpose_occlusion.proposals import iou_matrix
     iou = iou_matrix(gt_boxes, proposals)
     rows, cols = linear_sum_assignment(-iou)
     hit[rows[iou[rows, cols] >= thr]] = True
