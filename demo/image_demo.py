@@ -298,9 +298,11 @@ def main(argv=None) -> int:
     from mmpose_occlusion.utils import ImageLoadError, load_image
     try:
         chain, fallback = build_chain(args)
-    except (CheckpointMismatchError, FileNotFoundError, KeyError,
-            ValueError) as e:
-        fail(str(e))
+    except (CheckpointMismatchError, KeyError, OSError, ValueError) as e:
+        # a missing or mismatched config or checkpoint, an unreachable URL
+        hint = ('; a checkpoint URL could not be downloaded: pass a local '
+                'file' if 'urlopen' in str(e) else '')
+        fail(f'{e}{hint}')
 
     os.makedirs(vis_dir, exist_ok=True)
     visualizer = None
