@@ -49,11 +49,15 @@ class Proposals:
         source: (P,) index of the detector box each came from, -1 if the
             filter made it (a recovered person).
         cue_points: optional, P arrays (M_p, 2) of cue points per box.
+        keypoints, keypoint_scores: optional, (P, K, 2) and (P, K), the
+            coarse pose that made each proposal (DetPoseNet's filter).
     """
     bboxes: np.ndarray
     scores: np.ndarray
     source: np.ndarray
     cue_points: Optional[List[np.ndarray]] = field(default=None)
+    keypoints: Optional[np.ndarray] = field(default=None)
+    keypoint_scores: Optional[np.ndarray] = field(default=None)
 
     def __len__(self) -> int:
         return len(self.bboxes)

@@ -18,8 +18,9 @@ bottom-up model which boxes are real:
    missed and gets its own box, ``kpt2box(p)``; otherwise (b, p) is kept.
 
 A box left with no pose is dropped. The output proposals carry their coarse
-pose's central joint as a cue point (``Proposals.cue_points``), which
-HintPose takes as its instance cue.
+pose (``Proposals.keypoints``, ``keypoint_scores``) and its central joint as
+a cue point (``Proposals.cue_points``), which HintPose takes as its instance
+cue.
 
 One ordering detail is ours: the paper walks the tuples by box score only,
 so a person standing in a stronger neighbour's box would be "recovered" with
@@ -194,7 +195,7 @@ class CoarsePoseFilter(BaseProposalFilter):
         kpt_scores = np.asarray(poses[1], np.float32)
         k = keypoints.shape[1] if keypoints.ndim == 3 else 0
         order = np.argsort(-scores, kind='stable')
-        kept_boxes, kept_scores, source, cues = [], [], [], []
+        kept_boxes, kept_scores, source, cues, poses_kept = [], [], [], [], []
         if len(keypoints) and len(bboxes):
             conf = kpt_scores > self.score_thr
             n_conf = conf.sum(1)
@@ -228,6 +229,7 @@ class CoarsePoseFilter(BaseProposalFilter):
                     box, src = bboxes[i], i
                     used.add(i)
                 kept[p] = True
+                poses_kept.append(p)
                 pts = keypoints[p][conf[p]]
                 centre = pts[np.argmin(
                     ((pts - pts.mean(0))**2).sum(1))]
@@ -235,10 +237,13 @@ class CoarsePoseFilter(BaseProposalFilter):
                 kept_scores.append(scores[i])
                 source.append(src)
                 cues.append(centre[None].astype(np.float32))
+        idx = np.asarray(poses_kept, np.int64)
         return Proposals(
             np.asarray(kept_boxes, np.float32).reshape(-1, 4),
             np.asarray(kept_scores, np.float32),
-            np.asarray(source, np.int64), cues)
+            np.asarray(source, np.int64), cues,
+            keypoints[idx] if len(keypoints) else np.zeros((0, k, 2)),
+            kpt_scores[idx] if len(keypoints) else np.zeros((0, k)))
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(delta_kpt={self.delta_kpt}, '

@@ -50,6 +50,9 @@ def test_two_poses_in_one_box_give_two_boxes():
     # each proposal's cue is its pose's central joint
     np.testing.assert_allclose(p.cue_points[0], [[30, 50]])
     np.testing.assert_allclose(p.cue_points[1], [[70, 50]])
+    # ... and carries the coarse poses themselves
+    np.testing.assert_allclose(p.keypoints, np.stack([a[0], b[0]]))
+    np.testing.assert_allclose(p.keypoint_scores, np.stack([a[1], b[1]]))
 
 
 def test_duplicate_boxes_of_one_person_are_removed():
