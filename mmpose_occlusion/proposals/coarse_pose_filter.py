@@ -169,15 +169,16 @@ class CoarsePoseFilter(BaseProposalFilter):
         self.sigmas = sigmas
 
     def _sigmas(self, k: int) -> np.ndarray:
-        if self.sigmas is not None:
-            return np.asarray(self.sigmas, np.float32)
-        if k != 17:
-            raise ValueError(f'coarse poses have {k} keypoints: give '
-                             'CoarsePoseFilter the sigmas of that dataset')
-        from mmpose.datasets.datasets.utils import parse_pose_metainfo
-        meta = parse_pose_metainfo(
-            dict(from_file='configs/_base_/datasets/coco.py'))
-        return np.asarray(meta['sigmas'], np.float32)
+        """The OKS sigmas, COCO's read once on first use."""
+        if self.sigmas is None:
+            if k != 17:
+                raise ValueError(f'coarse poses have {k} keypoints: give '
+                                 'CoarsePoseFilter the sigmas of that '
+                                 'dataset')
+            from mmpose.datasets.datasets.utils import parse_pose_metainfo
+            self.sigmas = parse_pose_metainfo(
+                dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+        return np.asarray(self.sigmas, np.float32)
 
     def __call__(self, bboxes, scores,
                  img: Optional[np.ndarray] = None,
