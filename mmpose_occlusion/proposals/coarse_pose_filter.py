@@ -36,6 +36,7 @@ from typing import Callable, Optional, Tuple, Union
 
 import numpy as np
 
+from mmpose_occlusion.models.utils import central_joint
 from mmpose_occlusion.registry import PROPOSAL_FILTERS
 from .base import BaseProposalFilter, Proposals, as_boxes, iou_matrix
 from .kpt2box import kpt2box
@@ -231,9 +232,7 @@ class CoarsePoseFilter(BaseProposalFilter):
                     used.add(i)
                 kept[p] = True
                 poses_kept.append(p)
-                pts = keypoints[p][conf[p]]
-                centre = pts[np.argmin(
-                    ((pts - pts.mean(0))**2).sum(1))]
+                centre = central_joint(keypoints[p][conf[p]])
                 kept_boxes.append(box)
                 kept_scores.append(scores[i])
                 source.append(src)

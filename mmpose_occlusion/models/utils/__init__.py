@@ -1,9 +1,9 @@
 """Building blocks."""
-from .cue_peaks import extract_cue_points, pose_cue_points
+from .cue_peaks import central_joint, extract_cue_points, pose_cue_points
 from .hint_blocks import FeedbackBlock, InstanceCueBlock
 from .mimb import MIMB, one_hot_lambda
 
 __all__ = [
-    'FeedbackBlock', 'InstanceCueBlock', 'MIMB', 'extract_cue_points',
-    'one_hot_lambda', 'pose_cue_points'
+    'FeedbackBlock', 'InstanceCueBlock', 'MIMB', 'central_joint',
+    'extract_cue_points', 'one_hot_lambda', 'pose_cue_points'
 ]

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ['extract_cue_points', 'pose_cue_points']
+__all__ = ['extract_cue_points', 'pose_cue_points', 'central_joint']
 
 
 def extract_cue_points(heatmaps,
@@ -64,6 +64,13 @@ def extract_cue_points(heatmaps,
                             min_distance)
 
 
+def central_joint(joints: np.ndarray) -> np.ndarray:
+    """The joint (2,) of (J, 2) joints nearest their mean: one point that
+    lies on the person (a pose's cue)."""
+    joints = np.asarray(joints)
+    return joints[np.argmin(((joints - joints.mean(0))**2).sum(1))]
+
+
 def pose_cue_points(keypoints,
                     keypoint_scores,
                     boxes,
@@ -97,10 +104,7 @@ def pose_cue_points(keypoints,
         good = sc > score_thr
         if not good.any():
             continue
-        joints = pose[good]
-        nearest = np.argmin(
-            np.linalg.norm(joints - joints.mean(0), axis=1))
-        xy.append(joints[nearest])
+        xy.append(central_joint(pose[good]))
         scores.append(sc[good].mean())
     xy = np.asarray(xy, np.float32).reshape(-1, 2)
     scores = np.asarray(scores, np.float32)
