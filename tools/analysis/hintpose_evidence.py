@@ -109,15 +109,11 @@ def nearest_centroid_joint(ann, box_xywh):
 
 def oks(pred, ann, sigmas):
     """COCO's object keypoint similarity of one predicted pose (K, 2) with
-    one annotation."""
+    one annotation (over its labelled keypoints, at its area)."""
+    from mmpose_occlusion.proposals import pose_oks
     gt = np.asarray(ann['keypoints'], np.float32).reshape(-1, 3)
-    vis = gt[:, 2] > 0
-    if not vis.any():
-        return 0.0
-    d2 = ((pred[:, :2] - gt[:, :2])**2).sum(1)
-    var = (2 * np.asarray(sigmas))**2
-    e = d2 / var / (ann['area'] + np.spacing(1)) / 2
-    return float(np.exp(-e)[vis].mean())
+    return pose_oks(pred[:, :2], np.ones(len(gt)), gt[:, :2], gt[:, 2],
+                    ann['area'], sigmas, score_thr=0)
 
 
 def cue_switching(cfg_path, ckpt, data_root, pairs, work_dir):
