@@ -23,7 +23,8 @@ import json
 import os
 import os.path as osp
 
-from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data, train
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, ensure_data, train,
+                             write_report)
 
 CONFIGS = {
     'stock': 'configs/baseline/'
@@ -153,10 +154,7 @@ def main():
                       if stage == 'nms' else 'coarse-pose filter')
         lines.append(f'| {NAMES[tag]} | {stage_name} | {100 * ap:.1f} | '
                      f'{runs:.2f} |')
-    text = '\n'.join(lines)
-    with open(osp.join(work_dir, 'detposenet_evidence.md'), 'w') as f:
-        f.write(text + '\n')
-    print('\n' + text)
+    write_report(lines, osp.join(work_dir, 'detposenet_evidence.md'))
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
 
 __all__ = [
     'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'train',
-    'evaluate', 'write_json'
+    'evaluate', 'write_json', 'write_report'
 ]
 
 
@@ -34,6 +34,14 @@ def write_json(obj, path: str) -> str:
     with open(path, 'w') as f:
         json.dump(obj, f)
     return path
+
+
+def write_report(lines, path: str) -> None:
+    """Print a markdown report and write it to ``path``."""
+    text = '\n'.join(lines)
+    with open(path, 'w') as f:
+        f.write(text + '\n')
+    print('\n' + text)
 
 
 def crowded_subset(val_ann: str, iou_thr: float):

@@ -35,7 +35,8 @@ import os.path as osp
 import numpy as np
 
 from evidence_common import (DEFAULT_DATA_ROOT, ROOT, crowded_subset,
-                             ensure_data, evaluate, train, write_json)
+                             ensure_data, evaluate, train, write_json,
+                             write_report)
 
 CONFIGS = {
     'stock': 'configs/baseline/'
@@ -251,10 +252,7 @@ def main():
     for row in dict.fromkeys(r for r, _ in ap):
         lines.append(f'| {row} | {100 * ap[(row, "all")]:.1f} | '
                      f'{100 * ap[(row, "crowded")]:.1f} |')
-    text = '\n'.join(lines)
-    with open(osp.join(work_dir, 'hintpose_evidence.md'), 'w') as f:
-        f.write(text + '\n')
-    print('\n' + text)
+    write_report(lines, osp.join(work_dir, 'hintpose_evidence.md'))
 
 
 if __name__ == '__main__':

@@ -24,7 +24,8 @@ import os
 import os.path as osp
 
 from evidence_common import (DEFAULT_DATA_ROOT, ROOT, crowded_subset,
-                             ensure_data, evaluate, train, write_json)
+                             ensure_data, evaluate, train, write_json,
+                             write_report)
 
 CONFIGS = {
     'stock (SimpleBaseline)': 'configs/baseline/'
@@ -84,10 +85,7 @@ def main():
     for name, a, b in rows:
         lines.append(f'| {name} | {100 * a:.1f} | {100 * b:.1f} | '
                      f'{100 * (b - a):+.1f} |')
-    text = '\n'.join(lines)
-    with open(osp.join(args.work_dir, 'mipnet_evidence.md'), 'w') as f:
-        f.write(text + '\n')
-    print('\n' + text)
+    write_report(lines, osp.join(args.work_dir, 'mipnet_evidence.md'))
 
 
 if __name__ == '__main__':
