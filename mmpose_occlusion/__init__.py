@@ -9,16 +9,19 @@ registries (``mmpose.registry``), so stock MMPose configs can refer to them by
 
 It also makes MMEngine load local checkpoints safely on torch >= 2.6 (see
 :mod:`mmpose_occlusion.utils.checkpoint`): the types our checkpoints hold are
-allow-listed instead of turning ``weights_only`` off.
+allow-listed instead of turning ``weights_only`` off. And it lets MMPose's
+``BottomupGetHeatmapMask`` rasterise unannotated people on numpy 2 (see
+:mod:`mmpose_occlusion.utils.coco_mask`).
 """
 from .version import __version__
-from .utils import register_checkpoint_loader
+from .utils import patch_bottomup_heatmap_mask, register_checkpoint_loader
 
 # Import every module that registers something (the registration happens at
 # class definition time).
-from . import (codecs, datasets, evaluation, models,  # noqa: F401,E402
-               proposals, visualization)
+from . import (codecs, datasets, engine, evaluation,  # noqa: F401,E402
+               models, proposals, visualization)
 
 register_checkpoint_loader()
+patch_bottomup_heatmap_mask()
 
 __all__ = ['__version__']

@@ -42,12 +42,22 @@ SMOKE_CASES = {
     ('transforms', 'SelectOtherInstances'): dict(num_instances=2),
     ('transforms', 'KeypointBackgroundMasking'): dict(prob=0.5),
     ('transforms', 'KeypointDuplicationMasking'): dict(prob=0.5),
+    ('transforms', 'RandomCrowdRegionCrop'): dict(),
+    ('datasets', 'CocoCrowdDataset'): dict(ann_file='unused.json',
+                                           lazy_init=True),
     ('transforms', 'GenerateMultiInstanceTarget'): dict(encoder=_CODEC),
     ('metrics', 'MultiInstanceCocoMetric'): dict(),
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),
     ('codecs', 'PackedAssociativeEmbedding'): dict(
         input_size=(64, 64), heatmap_size=(16, 16)),
     ('models', 'StructureAwareLoss'): dict(),
+    ('models', 'HungarianBCELoss'): dict(stop_steps=2),
+    ('models', 'SequentialDecoderHead'): dict(
+        in_channels=(8, 8, 8, 8), num_keypoints=17,
+        hidden_channels=(4, 4, 4, 4)),
+    ('codecs', 'SequentialDiskHeatmap'): dict(
+        input_size=(64, 64), heatmap_size=(16, 16)),
+    ('hooks', 'PersonCurriculumHook'): dict(),
     ('models', 'MultiScaleHeatmapHead'): dict(
         in_channels=8, out_channels=17, channels=16, msr_channels=8),
     ('proposals', 'BoxNMS'): dict(iou_thr=0.5),

@@ -1,9 +1,10 @@
-"""Utilities: safe checkpoint loading on torch >= 2.6, image and config
-reading."""
+"""Utilities: safe checkpoint loading on torch >= 2.6, the bottom-up heatmap
+mask on numpy 2, image and config reading."""
 from .checkpoint import (TRUST_ENV, UntrustedCheckpointError, is_trusted,
                          restricted_getattr,
                          load_from_local, register_checkpoint_loader,
                          safe_checkpoint_globals, trust_checkpoint)
+from .coco_mask import patch_bottomup_heatmap_mask, xtcocotools_mask_works
 from .config import load_config
 from .image_io import IMAGE_EXTENSIONS, ImageLoadError, load_image
 
@@ -11,5 +12,6 @@ __all__ = [
     'TRUST_ENV', 'UntrustedCheckpointError', 'is_trusted',
     'load_from_local', 'register_checkpoint_loader', 'restricted_getattr',
     'safe_checkpoint_globals', 'trust_checkpoint', 'IMAGE_EXTENSIONS',
-    'ImageLoadError', 'load_image', 'load_config'
+    'ImageLoadError', 'load_image', 'load_config',
+    'patch_bottomup_heatmap_mask', 'xtcocotools_mask_works'
 ]

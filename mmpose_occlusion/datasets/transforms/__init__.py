@@ -1,4 +1,5 @@
-"""Data transforms for crowded top-down training."""
+"""Data transforms for crowded top-down and bottom-up training."""
+from .crowd_region_crop import RandomCrowdRegionCrop
 from .instance_cue import GenerateInstanceCue, LoadCuePoints, render_cue
 from .keypoint_masking import (KeypointBackgroundMasking,
                                KeypointDuplicationMasking)
@@ -9,5 +10,5 @@ __all__ = [
     'GenerateInstanceCue', 'LoadCuePoints', 'render_cue',
     'GenerateMultiInstanceTarget', 'SelectOtherInstances',
     'select_other_instances', 'KeypointBackgroundMasking',
-    'KeypointDuplicationMasking'
+    'KeypointDuplicationMasking', 'RandomCrowdRegionCrop'
 ]

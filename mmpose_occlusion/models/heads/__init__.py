@@ -1,8 +1,10 @@
 """Heads."""
 from .ae_head import TrainableAssociativeEmbeddingHead
 from .multi_scale_head import MultiScaleHeatmapHead, downsample_target
+from .sequential_decoder_head import (SequentialDecoderHead,
+                                      merge_flipped_steps)
 
 __all__ = [
     'TrainableAssociativeEmbeddingHead', 'MultiScaleHeatmapHead',
-    'downsample_target'
+    'downsample_target', 'SequentialDecoderHead', 'merge_flipped_steps'
 ]

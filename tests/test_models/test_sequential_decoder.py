@@ -1,0 +1,375 @@
+"""The sequential ConvLSTM person decoder (paper 004): ConvLSTM cell, disk
+codec, Hungarian-matched BCE with stop steps, stepwise decoding with the stop
+threshold, flip merging, and the head inside MMPose's bottom-up estimator."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.structures import InstanceData, PixelData
+from mmpose.registry import KEYPOINT_CODECS, MODELS
+from mmpose.structures import PoseDataSample
+
+from mmpose_occlusion.codecs import SequentialDiskHeatmap, render_disks
+from mmpose_occlusion.models.heads import (SequentialDecoderHead,
+                                           merge_flipped_steps)
+from mmpose_occlusion.models.losses import (HungarianBCELoss,
+                                            bce_cost_matrix, steps_needed)
+from mmpose_occlusion.models.utils import ConvLSTMCell, PersonDecoder
+
+K = 17
+
+
+# ----------------------------------------------------------------- ConvLSTM
+def test_conv_lstm_cell_shapes_and_zero_start():
+    cell = ConvLSTMCell(5, 7)
+    x = torch.randn(2, 5, 9, 11)
+    h, c = cell(x)
+    assert h.shape == c.shape == (2, 7, 9, 11)
+    h0, c0 = cell.init_state(x)
+    torch.testing.assert_close(cell(x, (h0, c0))[0], h)
+    h2, c2 = cell(x, (h, c))  # the state matters
+    assert not torch.allclose(h2, h)
+    with pytest.raises(ValueError, match='expects 5 input channels'):
+        cell(torch.randn(2, 4, 9, 11))
+    with pytest.raises(ValueError, match='odd'):
+        ConvLSTMCell(5, 7, kernel_size=2)
+
+
+def test_conv_lstm_cell_equations():
+    """c' = σ(f) c + σ(i) tanh(g), h' = σ(o) tanh(c'), gates i, f, o, g from
+    one conv of [x, h]; the forget bias starts at 1."""
+    torch.manual_seed(0)
+    cell = ConvLSTMCell(3, 2, kernel_size=1)
+    b = cell.gates.bias.detach()
+    torch.testing.assert_close(b[2:4], torch.ones(2))
+    torch.testing.assert_close(torch.cat([b[:2], b[4:]]), torch.zeros(6))
+    x, h, c = torch.randn(1, 3, 1, 1), torch.randn(1, 2, 1, 1), torch.randn(
+        1, 2, 1, 1)
+    w = cell.gates.weight.detach()[:, :, 0, 0]  # (8, 5)
+    z = w @ torch.cat([x, h], 1).flatten() + cell.gates.bias.detach()
+    i, f, o, g = z[:2], z[2:4], z[4:6], z[6:]
+    c_ref = torch.sigmoid(f) * c.flatten() + torch.sigmoid(i) * torch.tanh(g)
+    h_ref = torch.sigmoid(o) * torch.tanh(c_ref)
+    h1, c1 = cell(x, (h, c))
+    torch.testing.assert_close(c1.flatten(), c_ref)
+    torch.testing.assert_close(h1.flatten(), h_ref)
+
+
+def test_person_decoder_keeps_memory_across_steps():
+    """The same features give different people at each step: the ConvLSTM
+    states are the decoder's memory."""
+    torch.manual_seed(0)
+    dec = PersonDecoder((8, 16, 16, 32), K, hidden_channels=(4, 4, 8, 8))
+    feats = [torch.randn(2, c, 32 // 2**s, 24 // 2**s)
+             for s, c in enumerate((8, 16, 16, 32))]
+    out = dec(feats, 3)
+    assert out.shape == (2, 3, K, 32, 24)
+    assert not torch.allclose(out[:, 0], out[:, 1])
+    assert dec(feats, 0).shape == (2, 0, K, 32, 24)
+    # stepping by hand equals forward
+    ctx, st = dec.prepare(feats), dec.init_states()
+    for t in range(3):
+        logits, st = dec.step(ctx, st)
+        torch.testing.assert_close(logits, out[:, t])
+    with pytest.raises(ValueError, match='one width per pyramid level'):
+        PersonDecoder((8, 16), K, hidden_channels=(4, ))
+
+
+# -------------------------------------------------------------------- codec
+def test_disk_codec_encodes_radius_r_disks_union_and_weights():
+    codec = SequentialDiskHeatmap(input_size=(64, 64), heatmap_size=(16, 16),
+                                  radius=3)
+    kpts = np.zeros((2, K, 2), np.float32)
+    kpts[0, 0] = (20, 24)  # heatmap (5, 6)
+    kpts[1, 0] = (40, 24)  # heatmap (10, 6)
+    kpts[1, 1] = (100, 100)  # outside the heatmap
+    vis = np.ones((2, K))
+    vis[0, 2] = 0
+    enc = codec.encode(kpts, vis)
+    inst, parts, w = (enc['instance_heatmaps'], enc['heatmaps'],
+                      enc['keypoint_weights'])
+    assert inst.shape == (2, K, 16, 16) and parts.shape == (K, 16, 16)
+    yy, xx = np.mgrid[:16, :16]
+    disk0 = ((xx - 5)**2 + (yy - 6)**2 <= 9).astype(np.uint8)
+    np.testing.assert_array_equal(inst[0, 0], disk0)
+    assert inst[0, 0].sum() == 29  # lattice points within radius 3
+    disk1 = ((xx - 10)**2 + (yy - 6)**2 <= 9).astype(np.uint8)
+    np.testing.assert_array_equal(parts[0], np.maximum(disk0, disk1))
+    assert w[0, 2] == 0 and w[1, 1] == 0 and w[0, 0] == 1
+    assert inst[1, 1].sum() == 0 and inst[0, 2].sum() == 0
+    # no people: empty targets of the right shape
+    empty = codec.encode(np.zeros((0, K, 2)), np.zeros((0, K)))
+    assert empty['instance_heatmaps'].shape == (0, K, 16, 16)
+    assert empty['heatmaps'].sum() == 0
+
+
+def test_disk_codec_decodes_peaks_in_input_pixels():
+    codec = SequentialDiskHeatmap(input_size=(64, 48), heatmap_size=(16, 12))
+    pts = np.array([[[3.0, 7.0]] * K, [[12.0, 2.0]] * K], np.float32)
+    yy, xx = np.mgrid[:12, :16]
+    heat = np.exp(-((xx - pts[..., 0, None, None])**2 +
+                    (yy - pts[..., 1, None, None])**2) / 2)
+    kpts, scores = codec.decode(heat)
+    assert kpts.shape == (2, K, 2) and scores.shape == (2, K)
+    np.testing.assert_allclose(kpts, pts * 4, atol=1.01)
+    np.testing.assert_allclose(scores, 1.0, atol=1e-5)
+    # another input size (BottomupResize 'expand'): its own stride
+    kpts2, _ = codec.decode(heat, input_size=(32, 24))
+    np.testing.assert_allclose(kpts2, kpts / 2, atol=1e-5)
+    assert codec.decode(np.zeros((0, K, 12, 16)))[0].shape == (0, K, 2)
+
+
+def test_render_disks_radius_boundary():
+    d = render_disks(np.array([[2.0, 2.0]]), np.array([True]), (8, 8), 2)
+    assert d[0, 2, 4] == 1 and d[0, 2, 5] == 0 and d[0, 4, 4] == 0
+
+
+# --------------------------------------------------------------------- loss
+def _bce(x, y, mask=None):
+    """1/(N K) Σ mask BCE of one step against one target (K, H, W)."""
+    loss = F.binary_cross_entropy_with_logits(x, y, reduction='none')
+    if mask is not None:
+        loss = loss * mask
+    return loss.sum() / x.numel()
+
+
+def test_cost_matrix_equals_pairwise_bce_with_weights_and_mask():
+    torch.manual_seed(0)
+    logits = torch.randn(3, 4, 5, 6)
+    targets = (torch.rand(2, 4, 5, 6) > 0.7).float()
+    weights = torch.tensor([[1., 0., 1., 1.], [1., 1., 1., 0.]])
+    mask = (torch.rand(5, 6) > 0.2).float()
+    cost = bce_cost_matrix(logits, targets, weights, mask)
+    for t in range(3):
+        for p in range(2):
+            per_k = [
+                _bce(logits[t, k:k + 1], targets[p, k:k + 1], mask) / 4
+                for k in range(4)
+            ]
+            ref = sum(w * v for w, v in zip(weights[p], per_k))
+            torch.testing.assert_close(cost[t, p], ref)
+
+
+def test_hungarian_matches_steps_to_people_in_any_order():
+    """Two steps predicting people B then A are matched B->step 0,
+    A->step 1; the loss is the mean over the two matched and two stop
+    steps of eq. 2."""
+    hw = (8, 8)
+    a = torch.zeros(1, *hw)
+    a[0, 1, 1] = 1
+    b = torch.zeros(1, *hw)
+    b[0, 6, 6] = 1
+    targets = torch.stack([a, b])  # (P=2, K=1, H, W)
+    logits = torch.full((4, 1, *hw), -4.0)
+    logits[0, 0, 6, 6] = 4.0  # step 0 finds B
+    logits[1, 0, 1, 1] = 4.0  # step 1 finds A
+    loss_fn = HungarianBCELoss(stop_steps=2)
+    loss, rows, cols = loss_fn.match(logits, targets)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    zero = torch.zeros(1, *hw)
+    ref = (_bce(logits[0], b) + _bce(logits[1], a) + _bce(logits[2], zero) +
+           _bce(logits[3], zero)) / 4
+    torch.testing.assert_close(loss, ref)
+    # the loss is smaller than with the steps forced in the given order
+    forced = (_bce(logits[0], a) + _bce(logits[1], b) + _bce(logits[2], zero)
+              + _bce(logits[3], zero)) / 4
+    assert loss < forced
+
+
+def test_stop_steps_teach_an_all_zero_heatmap():
+    targets = torch.zeros(1, 1, 4, 4)
+    targets[0, 0, 2, 2] = 1
+    good = torch.full((3, 1, 4, 4), -6.0)
+    good[0, 0, 2, 2] = 6.0
+    bad = good.clone()
+    bad[1:] = 6.0  # the decoder does not stop
+    loss_fn = HungarianBCELoss(stop_steps=2)
+    assert loss_fn.match(good, targets)[0] < 0.01
+    assert loss_fn.match(bad, targets)[0] > 2.0
+    # the steps after the last person are what the stop term looks at
+    grad_in = bad.clone().requires_grad_()
+    loss_fn.match(grad_in, targets)[0].backward()
+    assert (grad_in.grad[1:] > 0).all()  # pushes the stop steps down
+    with pytest.raises(ValueError, match='3 decoder steps needed'):
+        loss_fn.match(good[:2], targets)
+
+
+def test_curriculum_limit_and_empty_images():
+    assert steps_needed(3, None, 2) == (3, 2)
+    assert steps_needed(3, 2, 2) == (2, 0)  # more people remain: no stop
+    assert steps_needed(2, 2, 2) == (2, 2)
+    assert steps_needed(0, 2, 2) == (0, 2)
+    loss_fn = HungarianBCELoss(stop_steps=2)
+    assert loss_fn.num_steps([0, 3, 1], max_people=2) == 3
+    assert loss_fn.num_steps([0, 3, 1], max_people=None) == 5
+    # an image with no people is taught two empty steps
+    logits = torch.full((2, 1, 4, 4), -3.0)
+    loss, rows, _ = loss_fn.match(logits, torch.zeros(0, 1, 4, 4))
+    assert len(rows) == 0
+    torch.testing.assert_close(loss, _bce(logits[0], torch.zeros(1, 4, 4)))
+    # with the limit, the best-fitting person of three is matched
+    targets = torch.zeros(3, 1, 4, 4)
+    for p in range(3):
+        targets[p, 0, p, p] = 1
+    logits = torch.full((1, 1, 4, 4), -5.0)
+    logits[0, 0, 2, 2] = 5.0
+    _, rows, cols = loss_fn.match(logits, targets, max_people=1)
+    assert cols.tolist() == [2]
+
+
+def test_masked_pixels_and_unlabelled_keypoints_cost_nothing():
+    torch.manual_seed(1)
+    logits = torch.randn(1, 2, 4, 4)
+    target = torch.zeros(1, 2, 4, 4)
+    mask = torch.zeros(4, 4)
+    assert bce_cost_matrix(logits, target, None, mask).item() == 0
+    w = torch.tensor([[0.0, 1.0]])
+    only_k1 = bce_cost_matrix(logits[:, 1:], target[:, 1:]) / 2
+    torch.testing.assert_close(bce_cost_matrix(logits, target, w), only_k1)
+
+
+# ---------------------------------------------------------------- the head
+def _tiny_head(**kw):
+    codec = dict(type='SequentialDiskHeatmap', input_size=(64, 64),
+                 heatmap_size=(16, 16))
+    return SequentialDecoderHead(in_channels=(8, 8, 8, 8), num_keypoints=K,
+                                 hidden_channels=(4, 4, 4, 4),
+                                 decoder=codec, **kw)
+
+
+def _feats(b=1):
+    return [torch.randn(b, 8, 16 // 2**s, 16 // 2**s) for s in range(4)]
+
+
+def _scripted(head, peaks):
+    """Make the decoder emit steps whose maxima are ``peaks``."""
+    calls = iter(peaks)
+
+    def step(context, states):
+        p = next(calls)
+        logits = torch.full((context[0].shape[0], K, 16, 16), -20.0)
+        logits[:, :, 3, 3] = torch.logit(torch.tensor(p))
+        return logits, states
+
+    head.person_decoder.step = step
+
+
+def test_decoding_stops_below_the_threshold():
+    head = _tiny_head().eval()
+    _scripted(head, [0.9, 0.5, 0.04, 0.9, 0.9])
+    _, steps = head.run_steps(_feats(), max_steps=5, stop_thr=0.05)
+    assert len(steps[0]) == 2  # the 0.04 step stops it; nothing after
+    _scripted(head, [0.9, 0.5, 0.04])
+    _, steps = head.run_steps(_feats(), max_steps=5, stop_thr=0.6)
+    assert len(steps[0]) == 1
+    _scripted(head, [0.9] * 10)
+    _, steps = head.run_steps(_feats(), max_steps=3, stop_thr=0.05)
+    assert len(steps[0]) == 3  # the step limit
+
+
+def _sample(n_people, codec):
+    rng = np.random.default_rng(n_people)
+    enc = codec.encode(rng.uniform(4, 60, (n_people, K, 2)),
+                       np.ones((n_people, K)))
+    d = PoseDataSample(metainfo=dict(
+        input_size=(64, 64), input_center=np.array([32., 32.]),
+        input_scale=np.array([64., 64.]), flip_indices=list(range(K))))
+    d.gt_fields = PixelData(heatmaps=torch.tensor(enc['heatmaps']))
+    d.gt_instance_labels = InstanceData(
+        instance_heatmaps=torch.tensor(enc['instance_heatmaps']),
+        keypoint_weights=torch.tensor(enc['keypoint_weights']))
+    return d
+
+
+def test_head_loss_runs_the_steps_the_batch_needs():
+    torch.manual_seed(0)
+    head = _tiny_head(max_train_people=2)
+    codec = head.decoder
+    samples = [_sample(n, codec) for n in (0, 1, 3)]
+    seen = []
+    forward = head.person_decoder.forward
+    head.person_decoder.forward = lambda f, t: (seen.append(t),
+                                                forward(f, t))[1]
+    losses = head.loss(_feats(3), samples)
+    # 0 people: 2 stop steps; 1 person: 1 + 2; 3 people over the limit of
+    # 2: 2 matched, no stop step
+    assert seen == [3]
+    assert set(losses) == {'loss_part', 'loss_person'}
+    (losses['loss_part'] + losses['loss_person']).backward()
+    head.max_train_people = None
+    head.loss(_feats(3), samples)
+    assert seen[-1] == 5  # 3 people + 2 stop steps
+
+
+def test_part_loss_is_lambda0_times_eq1():
+    torch.manual_seed(0)
+    head = _tiny_head()
+    samples = [_sample(2, head.decoder)]
+    feats = _feats(1)
+    logits = head.part_localizer(feats)
+    ref = 0.5 * F.binary_cross_entropy_with_logits(
+        logits, samples[0].gt_fields.heatmaps[None])
+    torch.testing.assert_close(head.loss(feats, samples)['loss_part'], ref)
+
+
+def test_merge_flipped_steps_pairs_people_not_positions():
+    a = torch.zeros(1, 4, 4)
+    a[0, 0, 0] = 1
+    b = torch.zeros(1, 4, 4)
+    b[0, 3, 3] = 1
+    steps = torch.stack([a, b])
+    flipped = torch.stack([b * 0.5, a * 0.5])  # the other order
+    merged = merge_flipped_steps(steps, flipped)
+    torch.testing.assert_close(merged[0], a * 0.75)
+    torch.testing.assert_close(merged[1], b * 0.75)
+    torch.testing.assert_close(merge_flipped_steps(steps, flipped[:0]), steps)
+
+
+def test_predict_gives_instances_scores_and_heatmaps():
+    torch.manual_seed(0)
+    head = _tiny_head().eval()
+    d = _sample(1, head.decoder)
+    _scripted(head, [0.9, 0.8, 0.01] * 2)
+    with torch.no_grad():
+        preds, fields = head.predict([_feats(), _feats()], [d],
+                                     dict(flip_test=True, output_heatmaps=True))
+    p = preds[0]
+    assert p.keypoints.shape == (2, K, 2) and p.keypoint_scores.shape == (2,
+                                                                          K)
+    np.testing.assert_allclose(p.bbox_scores, p.keypoint_scores.mean(-1))
+    np.testing.assert_allclose(p.keypoints[0, 0], [12, 12], atol=1.01)
+    assert p.heatmaps.shape == (2, K, 16, 16)
+    assert fields[0].heatmaps.shape == (K, 16, 16)
+    with pytest.raises(ValueError, match='out_indices'):
+        head.loss(torch.randn(1, 8, 16, 16), [d])
+
+
+def test_bottomup_estimator_end_to_end_with_inference_api(tmp_path):
+    """Stock BottomupPoseEstimator + ResNet + this head: MMPose's
+    inference_bottomup returns one instance per emitted step, in image
+    pixels."""
+    import cv2
+    from mmengine.config import Config
+    from mmpose.apis import inference_bottomup, init_model
+    cfg = Config.fromfile('configs/seqdecoder/'
+                          'seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py')
+    cfg.model.test_cfg.flip_test = False
+    cfg.model.test_cfg.max_steps = 3
+    cfg.model.test_cfg.stop_thr = 0.0  # untrained: run all three steps
+    model = init_model(cfg, device='cpu')
+    img = np.random.default_rng(0).integers(0, 255, (120, 200, 3), np.uint8)
+    path = str(tmp_path / 'img.jpg')
+    cv2.imwrite(path, img)
+    result = inference_bottomup(model, path)[0]
+    kpts = result.pred_instances.keypoints
+    assert kpts.shape == (3, K, 2)
+    # in image pixels: inside the model input's frame (the image plus the
+    # padding BottomupResize added), not in heatmap or input pixels
+    centre = result.metainfo['input_center']
+    scale = result.metainfo['input_scale']
+    assert (kpts >= centre - scale / 2 - 1).all()
+    assert (kpts <= centre + scale / 2 + 1).all()
+    assert scale[0] >= 200 and scale[1] >= 120 and kpts.max() > 64
+    assert MODELS.get('SequentialDecoderHead') is SequentialDecoderHead
+    assert KEYPOINT_CODECS.get('SequentialDiskHeatmap') is \
+        SequentialDiskHeatmap
