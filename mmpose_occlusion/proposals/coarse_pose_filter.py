@@ -146,6 +146,14 @@ class CoarsePoseFilter(BaseProposalFilter):
             a fraction of the box the missed person was found in.
         sigmas: the keypoints' OKS sigmas; COCO's 17 by default (give the
             dataset's for another keypoint set).
+        unposed_score_thr (float, optional): not in Algorithm 1. A detector
+            box with at least this score that kept no pose, and whose IoU
+            with every proposal kept so far is below ``unposed_iou_thr``, is
+            kept too (with no pose; its cue is the box centre). For people
+            the bottom-up model misses or sees with too few keypoints
+            (small, far, mostly hidden), which Algorithm 1 drops with the
+            false boxes. Default None: Algorithm 1 as published.
+        unposed_iou_thr (float): see ``unposed_score_thr``. Default 0.5.
     """
 
     def __init__(self,
@@ -156,7 +164,9 @@ class CoarsePoseFilter(BaseProposalFilter):
                  inside_frac: float = 0.5,
                  margin: float = 0.15,
                  min_size_frac: float = 0.3,
-                 sigmas=None):
+                 sigmas=None,
+                 unposed_score_thr: Optional[float] = None,
+                 unposed_iou_thr: float = 0.5):
         if isinstance(pose_source, dict):
             from mmpose_occlusion.apis.pose_source import BottomupPoseSource
             pose_source = BottomupPoseSource.from_config(**pose_source)
@@ -168,6 +178,8 @@ class CoarsePoseFilter(BaseProposalFilter):
         self.margin = margin
         self.min_size_frac = min_size_frac
         self.sigmas = sigmas
+        self.unposed_score_thr = unposed_score_thr
+        self.unposed_iou_thr = unposed_iou_thr
 
     def _sigmas(self, k: int) -> np.ndarray:
         """The OKS sigmas, COCO's read once on first use."""
@@ -238,14 +250,45 @@ class CoarsePoseFilter(BaseProposalFilter):
                 source.append(src)
                 cues.append(centre[None].astype(np.float32))
         idx = np.asarray(poses_kept, np.int64)
+        kept_kpts = keypoints[idx] if len(keypoints) else np.zeros((0, k, 2))
+        kept_kpt_scores = (kpt_scores[idx] if len(keypoints) else
+                           np.zeros((0, k)))
+        if self.unposed_score_thr is not None:
+            extra = self._unposed(bboxes, scores, order, kept_boxes, source)
+            for i in extra:
+                kept_boxes.append(bboxes[i])
+                kept_scores.append(scores[i])
+                source.append(i)
+                cues.append(((bboxes[i, :2] + bboxes[i, 2:]) / 2)[None])
+            kept_kpts = np.concatenate(
+                [kept_kpts, np.zeros((len(extra), k, 2))]).astype(np.float32)
+            kept_kpt_scores = np.concatenate(
+                [kept_kpt_scores, np.zeros((len(extra), k))]).astype(
+                    np.float32)
         return Proposals(
             np.asarray(kept_boxes, np.float32).reshape(-1, 4),
             np.asarray(kept_scores, np.float32),
-            np.asarray(source, np.int64), cues,
-            keypoints[idx] if len(keypoints) else np.zeros((0, k, 2)),
-            kpt_scores[idx] if len(keypoints) else np.zeros((0, k)))
+            np.asarray(source, np.int64), cues, kept_kpts, kept_kpt_scores)
+
+    def _unposed(self, bboxes, scores, order, kept_boxes, source):
+        """Strong detector boxes that kept no pose and overlap no kept
+        proposal (by descending score, each checked against the ones
+        added before it)."""
+        taken = set(int(s) for s in source if s >= 0)
+        boxes = [np.asarray(b, np.float32) for b in kept_boxes]
+        extra = []
+        for i in order:
+            if scores[i] < self.unposed_score_thr or int(i) in taken:
+                continue
+            if boxes and iou_matrix(bboxes[i:i + 1], np.stack(boxes)).max(
+            ) >= self.unposed_iou_thr:
+                continue
+            extra.append(int(i))
+            boxes.append(bboxes[i])
+        return extra
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(delta_kpt={self.delta_kpt}, '
                 f'oks_thr={self.oks_thr}, score_thr={self.score_thr}, '
-                f'inside_frac={self.inside_frac})')
+                f'inside_frac={self.inside_frac}, '
+                f'unposed_score_thr={self.unposed_score_thr})')

@@ -156,3 +156,26 @@ def test_oks_matrix_matches_pose_oks():
             assert m[p, q] == pytest.approx(
                 pose_oks(kpts[p], scores[p], kpts[q], scores[q], areas[q],
                          sigmas, 0.3), rel=1e-5)
+
+
+def test_strong_boxes_without_a_pose_only_with_the_option():
+    """Algorithm 1 drops every box without a pose; with
+    ``unposed_score_thr`` a strong box that overlaps no proposal stays
+    (a person the bottom-up model missed), weak or overlapping ones do
+    not."""
+    boxes = [[0, 0, 100, 100],  # has a pose
+             [5, 5, 105, 105],  # strong duplicate of box 0, no pose
+             [200, 0, 300, 100],  # strong, no pose: a missed person
+             [400, 0, 500, 100]]  # weak, no pose: a false box
+    scores = [0.9, 0.85, 0.8, 0.3]
+    poses = _poses(_pose(50, 50))
+    p = _filter()(boxes, scores, poses=poses)
+    np.testing.assert_array_equal(p.source, [0])
+    p = _filter(unposed_score_thr=0.5)(boxes, scores, poses=poses)
+    np.testing.assert_array_equal(p.source, [0, 2])
+    assert p.keypoints.shape == (2, K, 2) and p.keypoint_scores[1].sum() == 0
+    np.testing.assert_allclose(p.cue_points[1], [[250, 50]])
+    # no poses at all: the strong boxes by score, without duplicates
+    empty = (np.zeros((0, K, 2)), np.zeros((0, K)))
+    p = _filter(unposed_score_thr=0.5)(boxes, scores, poses=empty)
+    np.testing.assert_array_equal(p.source, [0, 2])
