@@ -54,3 +54,22 @@ def test_chain_configs_name_existing_configs(path):
     source = cfg.proposal.get('pose_source')
     if isinstance(source, dict):
         load_config(source.config)
+
+
+@pytest.mark.parametrize('method', ['mipnet', 'hintpose', 'detposenet',
+                                    'seqdecoder'])
+def test_metafile_lists_the_method_configs(method):
+    """mim's model index: each method's metafile names exactly its model
+    configs (the crowd-chain configs are not models), and model-index.yml
+    imports it."""
+    import yaml
+    folder = osp.join(REPO_ROOT, 'configs', method)
+    with open(osp.join(folder, 'metafile.yml')) as f:
+        listed = {m['Config'] for m in yaml.safe_load(f)['Models']}
+    on_disk = {
+        osp.relpath(p, REPO_ROOT) for p in glob.glob(osp.join(folder, '*.py'))
+        if not osp.basename(p).startswith('crowd-chain_')
+    }
+    assert listed == on_disk
+    with open(osp.join(REPO_ROOT, 'model-index.yml')) as f:
+        assert f'configs/{method}/metafile.yml' in yaml.safe_load(f)['Import']
