@@ -105,29 +105,23 @@ def overlap_graph(bboxes, iou_thr: float = 0.1) -> np.ndarray:
 
 def crowd_groups(bboxes_xyxy, iou_thr: float = 0.1) -> List[List[int]]:
     """Crowd groups of the boxes: the connected components of size >= 2
-    of the overlap graph (union-find over pairs with IoU >= ``iou_thr``).
+    of the overlap graph (pairs with IoU >= ``iou_thr`` linked; SciPy's
+    ``connected_components``).
 
     Returns:
         list[list[int]]: each group's indices sorted ascending, the groups
         sorted by their smallest index; boxes that overlap no other box are
         in no group.
     """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
     adj = overlap_graph(bboxes_xyxy, iou_thr)
-    parent = list(range(len(adj)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in zip(*np.nonzero(np.triu(adj, 1))):
-        ri, rj = find(int(i)), find(int(j))
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
+    if not len(adj):
+        return []
+    _, labels = connected_components(csr_matrix(adj), directed=False)
     groups: Dict[int, List[int]] = {}
-    for i in range(len(adj)):
-        groups.setdefault(find(i), []).append(i)
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
     return sorted((g for g in groups.values() if len(g) >= 2),
                   key=lambda g: g[0])
 
