@@ -87,9 +87,14 @@ def crowded_subset(val_ann: str, iou_thr: float):
     return subset, all_boxes, front_boxes, pairs
 
 
-def train(cfg_path: str, work_dir: str, data_root: str, epochs: int) -> str:
+def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
+          resumable: bool = False) -> str:
     """Train ``cfg_path`` (relative to the repository) for ``epochs`` on the
-    data at ``data_root``, or reuse ``work_dir/epoch_{epochs}.pth``."""
+    data at ``data_root``, or reuse ``work_dir/epoch_{epochs}.pth``.
+
+    ``resumable``: save a checkpoint every epoch (the last two kept) and
+    resume from the latest one in ``work_dir``, for runs longer than one
+    sitting."""
     from mmengine.config import Config
     from mmengine.runner import Runner
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
@@ -101,7 +106,9 @@ def train(cfg_path: str, work_dir: str, data_root: str, epochs: int) -> str:
     cfg.train_cfg.max_epochs = epochs
     cfg.train_cfg.val_interval = epochs + 1  # the scripts evaluate instead
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=epochs, save_best=None)
+        type='CheckpointHook', interval=1 if resumable else epochs,
+        save_best=None, max_keep_ckpts=2 if resumable else -1)
+    cfg.resume = resumable
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')

@@ -2,7 +2,8 @@
 counting, AP by number of people, AP under crowd-box jitter (paper 004,
 Fig. 6, Table 2, Table 3).
 
-Trains (or reuses ``WORK_DIR/seqdec/epoch_N.pth``)
+Trains (or reuses ``WORK_DIR/seqdec/epoch_N.pth``; an interrupted run
+resumes from its last epoch)
 ``configs/seqdecoder/seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py``,
 then with MMPose's ``inference_bottomup`` (flip test, stop at 0.05):
 
@@ -120,7 +121,7 @@ def main():
     data_root = ensure_data(args.data_root)
     work_dir = osp.abspath(args.work_dir)
     ckpt = train(CONFIG, osp.join(work_dir, 'seqdec'), data_root,
-                 args.epochs)
+                 args.epochs, resumable=True)
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     model = init_model(cfg, ckpt, device='cpu')
     ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
