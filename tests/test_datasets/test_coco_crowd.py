@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as cocomask
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, SHARED_REAL
 from mmpose.registry import DATASETS, TRANSFORMS
 from mmpose_occlusion.datasets import CocoCrowdDataset, RandomCrowdRegionCrop
 from mmpose_occlusion.datasets.crowd_regions import (crop_region,
@@ -508,3 +508,31 @@ def test_tool_counts_only_and_bad_inputs(tiny_coco, tmp_path, capsys):
     assert tool.main([str(dets), '--counts-only']) == 2
     assert 'not a COCO annotation file' in capsys.readouterr().err
     assert not osp.exists(tmp_path / 'o')
+
+
+@pytest.mark.skipif(
+    not osp.isdir(osp.join(SHARED_REAL, 'coco_mini', 'train2017')),
+    reason='needs ../shared/data/real/coco_mini')
+def test_coco_crowd_training_pipeline_on_real_coco_images():
+    """The COCO-crowd config's training pipeline on real COCO images, which
+    have unannotated people (their pixels must be masked: MMPose's
+    BottomupGetHeatmapMask on numpy 2) and regions near image borders."""
+    from mmengine.config import Config
+    from mmpose.registry import DATASETS
+    cfg = Config.fromfile(osp.join(
+        REPO_ROOT, 'configs', 'seqdecoder',
+        'seqdec_res50_8xb4-130e_coco-crowd-512x512.py'))
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.data_root = osp.join(SHARED_REAL, 'coco_mini')
+    ds = DATASETS.build(ds_cfg)
+    assert len(ds) == 16  # the regions counted in docs/coco_crowd.md
+    masked = 0
+    for i in range(len(ds)):
+        sample = ds[i]['data_samples']
+        assert ds[i]['inputs'].shape[-2:] == (512, 512)
+        mask = sample.gt_fields.heatmap_mask
+        assert mask.shape[-2:] == (128, 128)
+        masked += int((mask < 0.5).any())
+        labels = sample.gt_instance_labels
+        assert labels.instance_heatmaps.shape[1:] == (17, 128, 128)
+    assert masked > 0  # some regions hold unannotated people
