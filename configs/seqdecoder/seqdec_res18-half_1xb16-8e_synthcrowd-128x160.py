@@ -10,7 +10,7 @@
 _base_ = ['./seqdec_res50_8xb4-130e_coco-crowd-512x512.py']
 
 # runtime: 8 epochs; the curriculum teaches at most 2 people for 3 epochs,
-# then 3, 4 and 5 (all of them) for two epochs each
+# then 3 and 4 for two epochs each, and 5 (all of them) in the last
 train_cfg = dict(max_epochs=8, val_interval=8)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
