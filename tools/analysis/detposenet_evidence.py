@@ -28,8 +28,8 @@ import os.path as osp
 
 import numpy as np
 
-from evidence_common import (DEFAULT_DATA_ROOT, ROOT, ensure_data, train,
-                             write_report)
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_keypoint_ap,
+                             coco_results, ensure_data, train, write_report)
 
 CONFIGS = {
     'stock': 'configs/baseline/'
@@ -129,7 +129,6 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file):
     person."""
     from mmengine.utils import ProgressBar
     from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
 
     from mmpose_occlusion.apis import CrowdPoseInferencer, SimulatedDetector
     chain = CrowdPoseInferencer(
@@ -143,23 +142,13 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file):
         info = gt.loadImgs(img_id)[0]
         r = chain(osp.join(img_dir, info['file_name']))
         runs += len(r['proposals'])
-        for kp, ks, s in zip(r['keypoints'], r['keypoint_scores'],
-                             r['scores']):
-            flat = [[float(x), float(y), float(c)]
-                    for (x, y), c in zip(kp, ks)]
-            results.append(dict(image_id=img_id, category_id=1, score=float(s),
-                                keypoints=sum(flat, [])))
+        results += coco_results(img_id, r['keypoints'],
+                                r['keypoint_scores'], r['scores'])
         progress.update()
     with open(out_file, 'w') as f:
         json.dump(results, f)
-    if not results:
-        return 0.0, runs / len(gt.getAnnIds())
-    ev = COCOeval(gt, gt.loadRes(out_file), 'keypoints')
-    ev.params.useSegm = None
-    ev.evaluate()
-    ev.accumulate()
-    ev.summarize()
-    return ev.stats[0], runs / len(gt.getAnnIds())
+    ap = coco_keypoint_ap(gt, out_file) if results else 0.0
+    return ap, runs / len(gt.getAnnIds())
 
 
 def main():

@@ -143,3 +143,29 @@ def evaluate(cfg_path: str,
         ds.pipeline = edit_pipeline([dict(t) for t in ds.pipeline])
     cfg.test_evaluator.ann_file = ann_file
     return Runner.from_cfg(cfg).test()
+
+
+def coco_results(img_id, keypoints, keypoint_scores, scores) -> list:
+    """COCO keypoint results of one image: keypoints (N, K, 2), keypoint
+    scores (N, K), instance scores (N,)."""
+    import numpy as np
+    out = []
+    for kp, ks, s in zip(keypoints, keypoint_scores, scores):
+        flat = np.concatenate([np.asarray(kp, np.float64),
+                               np.asarray(ks, np.float64)[:, None]], 1)
+        out.append(dict(image_id=img_id, category_id=1, score=float(s),
+                        keypoints=flat.reshape(-1).tolist()))
+    return out
+
+
+def coco_keypoint_ap(gt, res_file: str, img_ids=None) -> float:
+    """COCO keypoint AP (pycocotools) of the results in ``res_file``
+    against ``gt`` (a loaded ``COCO``), on ``img_ids`` if given."""
+    from pycocotools.cocoeval import COCOeval
+    ev = COCOeval(gt, gt.loadRes(res_file), 'keypoints')
+    if img_ids is not None:
+        ev.params.imgIds = sorted(img_ids)
+    ev.evaluate()
+    ev.accumulate()
+    ev.summarize()
+    return float(ev.stats[0])

@@ -29,10 +29,12 @@ import argparse
 import json
 import os.path as osp
 import sys
+from collections import Counter
 
 import numpy as np
-from evidence_common import (DEFAULT_DATA_ROOT, ROOT, ensure_data, train,
-                             write_json, write_report)
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_keypoint_ap,
+                             coco_results, ensure_data, train, write_json,
+                             write_report)
 
 CONFIG = ('configs/seqdecoder/'
           'seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py')
@@ -65,29 +67,19 @@ def predict_all(model, ann_file, img_dir):
         inst = inference_bottomup(
             model, osp.join(img_dir, info['file_name']))[0].pred_instances
         counts[img_id] = len(inst.keypoints)
-        for kp, ks, s in zip(inst.keypoints, inst.keypoint_scores,
-                             inst.bbox_scores):
-            flat = np.concatenate([kp, ks[:, None]], 1).reshape(-1)
-            results.append(dict(image_id=img_id, category_id=1,
-                                score=float(s), keypoints=flat.tolist()))
+        results += coco_results(img_id, inst.keypoints,
+                                inst.keypoint_scores, inst.bbox_scores)
         progress.update()
     return gt, results, counts
 
 
-def coco_ap(gt, results, out_file, img_ids=None):
-    """COCO keypoint AP of ``results`` (on ``img_ids`` if given)."""
-    from pycocotools.cocoeval import COCOeval
+def coco_ap(gt, results, out_file):
+    """COCO keypoint AP of ``results`` (written to ``out_file``)."""
     if not results:
         return 0.0
     with open(out_file, 'w') as f:
         json.dump(results, f)
-    ev = COCOeval(gt, gt.loadRes(out_file), 'keypoints')
-    if img_ids is not None:
-        ev.params.imgIds = sorted(img_ids)
-    ev.evaluate()
-    ev.accumulate()
-    ev.summarize()
-    return float(ev.stats[0])
+    return coco_keypoint_ap(gt, out_file)
 
 
 def true_counts(gt):
@@ -99,14 +91,13 @@ def true_counts(gt):
     }
 
 
-def ap_by_people(gt, results, work_dir, tag):
+def ap_by_people(gt, res_file):
+    """{people per image: (AP, images)} of the results in ``res_file``."""
     truth = true_counts(gt)
     out = {}
     for n in sorted(set(truth.values())):
         ids = [i for i, c in truth.items() if c == n]
-        out[n] = (coco_ap(gt, results,
-                          osp.join(work_dir, f'results_{tag}.json'), ids),
-                  len(ids))
+        out[n] = (coco_keypoint_ap(gt, res_file, ids), len(ids))
     return out
 
 
@@ -129,23 +120,27 @@ def main():
 
     # 1 + 2: whole validation images
     gt, results, counts = predict_all(model, ann, img_dir)
-    ap_all = coco_ap(gt, results, osp.join(work_dir, 'results_val.json'))
+    res_file = osp.join(work_dir, 'results_val.json')
+    ap_all = coco_ap(gt, results, res_file)
     truth = true_counts(gt)
     max_pred = max(max(counts.values()), max(truth.values()))
     confusion = np.zeros((max(truth.values()) + 1, max_pred + 1), int)
     for i, c in counts.items():
         confusion[truth[i], c] += 1
-    by_people = {'sequential decoder': ap_by_people(gt, results, work_dir,
-                                                    'seq_sub')}
+    by_people = {
+        'sequential decoder':
+        ap_by_people(gt, res_file) if results else
+        {n: (0.0, c) for n, c in Counter(truth.values()).items()}
+    }
     if osp.isfile(args.ae_checkpoint):
         ae = init_model(Config.fromfile(osp.join(ROOT, AE_CONFIG)),
                         args.ae_checkpoint, device='cpu')
         gt_ae, res_ae, _ = predict_all(ae, ann, img_dir)
-        by_people['Associative Embedding (reference)'] = ap_by_people(
-            gt_ae, res_ae, work_dir, 'ae_sub')
-        by_people['Associative Embedding (reference)']['all'] = (coco_ap(
-            gt_ae, res_ae, osp.join(work_dir, 'results_ae.json')), len(
-                gt_ae.getImgIds()))
+        ae_file = osp.join(work_dir, 'results_ae.json')
+        ae_all = coco_ap(gt_ae, res_ae, ae_file)
+        by_people['Associative Embedding (reference)'] = dict(
+            ap_by_people(gt_ae, ae_file),
+            all=(ae_all, len(gt_ae.getImgIds())))
     by_people['sequential decoder']['all'] = (ap_all, len(gt.getImgIds()))
 
     # 3: crowd-region crops with jittered boxes
