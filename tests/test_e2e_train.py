@@ -95,7 +95,7 @@ def test_hintpose_trains_with_a_loss_per_hop_and_tests(tiny_synth, tmp_path):
 
 
 SEQDEC = osp.join(REPO_ROOT, 'configs', 'seqdecoder',
-                  'seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py')
+                  'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
 
 
 def _tiny_seqdec_cfg(data_root, work_dir):

@@ -50,6 +50,9 @@ model = dict(
         num_keypoints=17,
         part_channels=64,
         hidden_channels=(64, 128, 128, 256),
+        # layer-normalised ConvLSTMs (GroupNorm per gate): with plain cells
+        # the coarse scales do not reach the output (docs/seqdecoder.md)
+        lstm_norm_cfg=dict(type='GN'),
         loss_part=dict(type='BCELoss', use_target_weight=True,
                        loss_weight=0.5),
         loss_person=dict(type='HungarianBCELoss', stop_steps=2),

@@ -13,7 +13,7 @@ from mmpose_occlusion.apis import BottomupCueSource, BottomupPoseSource
 from mmpose_occlusion.proposals import CoarsePoseFilter
 
 SEQ = osp.join(REPO_ROOT, 'configs', 'seqdecoder',
-               'seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py')
+               'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
 K = 17
 
 

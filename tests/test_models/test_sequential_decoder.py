@@ -55,6 +55,68 @@ def test_conv_lstm_cell_equations():
     torch.testing.assert_close(h1.flatten(), h_ref)
 
 
+def test_normalised_conv_lstm_cell_equations():
+    """With ``norm_cfg=dict(type='GN')`` each gate's pre-activation is
+    normalised over its channels and pixels (one group per gate) and the cell
+    state over all of its channels before the tanh; the forget bias (1) lives
+    in the gate norm's shift."""
+    torch.manual_seed(0)
+    cell = ConvLSTMCell(3, 2, kernel_size=1, norm_cfg=dict(type='GN'))
+    assert cell.gates.bias is None
+    b = cell.gate_norm.bias.detach()
+    torch.testing.assert_close(b[2:4], torch.ones(2))
+    torch.testing.assert_close(torch.cat([b[:2], b[4:]]), torch.zeros(6))
+    with torch.no_grad():  # non-trivial affine parameters
+        cell.gate_norm.weight.uniform_(0.5, 1.5)
+        cell.cell_norm.weight.uniform_(0.5, 1.5)
+        cell.cell_norm.bias.uniform_(-0.5, 0.5)
+    x, h, c = (torch.randn(1, 3, 2, 3), torch.randn(1, 2, 2, 3),
+               torch.randn(1, 2, 2, 3))
+    z = F.conv2d(torch.cat([x, h], 1), cell.gates.weight).detach()
+
+    def norm(t, weight, bias):  # over (C, H, W) of one group
+        mu, var = t.mean(), t.var(unbiased=False)
+        return ((t - mu) / torch.sqrt(var + 1e-5) * weight[None, :, None,
+                                                           None] +
+                bias[None, :, None, None])
+
+    gw, gb = cell.gate_norm.weight.detach(), b
+    i, f, o, g = (norm(z[:, 2 * j:2 * j + 2], gw[2 * j:2 * j + 2],
+                       gb[2 * j:2 * j + 2]) for j in range(4))
+    c_ref = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_ref = torch.sigmoid(o) * torch.tanh(
+        norm(c_ref, cell.cell_norm.weight.detach(),
+             cell.cell_norm.bias.detach()))
+    h1, c1 = cell(x, (h, c))
+    torch.testing.assert_close(c1, c_ref)  # the carried state is not normed
+    torch.testing.assert_close(h1, h_ref)
+
+
+def test_normalised_cells_carry_the_coarse_scale_to_the_output():
+    """Why the head normalises its cells: through eight plain ConvLSTMs
+    (four scales, two each) a change of the coarsest features barely reaches
+    the output, with normalised cells it does."""
+
+    def effect(norm_cfg, scale):
+        """Mean change of the first step's logits when the features of one
+        scale are redrawn."""
+        torch.manual_seed(0)
+        dec = PersonDecoder((8, 16, 32, 64), K, (8, 8, 16, 16),
+                            norm_cfg=norm_cfg).eval()
+        feats = [torch.randn(1, c, 32 // 2**s, 32 // 2**s)
+                 for s, c in enumerate((8, 16, 32, 64))]
+        other = list(feats)
+        other[scale] = torch.randn_like(feats[scale])
+        with torch.no_grad():
+            return (dec(feats, 1) - dec(other, 1)).abs().mean().item()
+
+    # the coarsest scale's effect relative to the finest scale's
+    plain = effect(None, 3) / effect(None, 0)  # ~4e-7
+    normed = effect(dict(type='GN'), 3) / effect(dict(type='GN'), 0)  # ~0.05
+    assert normed > 0.01
+    assert plain < 1e-4
+
+
 def test_person_decoder_keeps_memory_across_steps():
     """The same features give different people at each step: the ConvLSTM
     states are the decoder's memory."""
@@ -352,7 +414,7 @@ def test_bottomup_estimator_end_to_end_with_inference_api(tmp_path):
     from mmengine.config import Config
     from mmpose.apis import inference_bottomup, init_model
     cfg = Config.fromfile('configs/seqdecoder/'
-                          'seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py')
+                          'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
     cfg.model.test_cfg.flip_test = False
     cfg.model.test_cfg.max_steps = 3
     cfg.model.test_cfg.stop_thr = 0.0  # untrained: run all three steps

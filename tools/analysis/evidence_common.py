@@ -94,7 +94,9 @@ def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
 
     ``resumable``: save a checkpoint every epoch (the last two kept) and
     resume from the latest one in ``work_dir``, for runs longer than one
-    sitting."""
+    sitting. Epoch-based ``MultiStepLR`` milestones are stretched with the
+    budget (``epochs`` / the config's epochs), so a longer run keeps the
+    config's schedule shape."""
     from mmengine.config import Config
     from mmengine.runner import Runner
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
@@ -103,6 +105,11 @@ def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
         return ckpt
     cfg = Config.fromfile(osp.join(ROOT, cfg_path))
     cfg.work_dir = work_dir
+    stretch = epochs / cfg.train_cfg.max_epochs
+    for sched in cfg.get('param_scheduler', None) or []:
+        if sched.type == 'MultiStepLR' and sched.get('by_epoch', True):
+            sched.milestones = [round(m * stretch) for m in sched.milestones]
+            sched.end = epochs
     cfg.train_cfg.max_epochs = epochs
     cfg.train_cfg.val_interval = epochs + 1  # the scripts evaluate instead
     cfg.default_hooks.checkpoint = dict(

@@ -4,7 +4,7 @@ Fig. 6, Table 2, Table 3).
 
 Trains (or reuses ``WORK_DIR/seqdec/epoch_N.pth``; an interrupted run
 resumes from its last epoch)
-``configs/seqdecoder/seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py``,
+``configs/seqdecoder/seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py``,
 then with MMPose's ``inference_bottomup`` (flip test, stop at 0.05):
 
 1. **Counting** (Fig. 6): on the 200 validation images, people the decoder
@@ -17,10 +17,15 @@ then with MMPose's ``inference_bottomup`` (flip test, stop at 0.05):
 3. **Box jitter** (Table 3): the crowd regions of the validation split
    written as crops by ``tools/dataset_converters/make_coco_crowd.py`` with
    each region edge jittered by up to 0/5/10/15 px, and COCO AP on each set.
+4. **Where the heatmaps respond** (a diagnostic, not in the paper): on the
+   first ``--probe-images`` validation images, the mean part heatmap on the
+   ground-truth disks and off them, and the mean of each decoder step on the
+   disks of the person it responds to most and of the next best person
+   (equal values: the step does not single out one person), by body part.
 
 Usage::
 
-    python tools/analysis/seqdecoder_evidence.py [--epochs 8] [--work-dir DIR]
+    python tools/analysis/seqdecoder_evidence.py [--epochs 16] [--work-dir DIR]
 
 Prints markdown tables (also written to WORK_DIR/seqdecoder_evidence.md and
 the figures to WORK_DIR/seqdecoder_evidence.json).
@@ -37,7 +42,7 @@ from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_keypoint_ap,
                              write_report)
 
 CONFIG = ('configs/seqdecoder/'
-          'seqdec_res18-half_1xb16-8e_synthcrowd-128x160.py')
+          'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
 AE_CONFIG = 'configs/bottomup/ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py'
 
 
@@ -46,8 +51,9 @@ def parse_args():
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
     p.add_argument('--work-dir',
                    default=osp.join(ROOT, 'work_dirs/seqdecoder_evidence'))
-    p.add_argument('--epochs', type=int, default=8)
+    p.add_argument('--epochs', type=int, default=16)
     p.add_argument('--jitters', type=int, nargs='+', default=[0, 5, 10, 15])
+    p.add_argument('--probe-images', type=int, default=40)
     p.add_argument('--ae-checkpoint',
                    default=osp.join(ROOT, 'work_dirs/hintpose_evidence/'
                                     'bottomup_ae/epoch_6.pth'))
@@ -99,6 +105,60 @@ def ap_by_people(gt, res_file):
         ids = [i for i, c in truth.items() if c == n]
         out[n] = (coco_keypoint_ap(gt, res_file, ids), len(ids))
     return out
+
+
+BODY_PARTS = {'face': range(0, 5), 'arms': range(5, 11), 'legs': range(11, 17)}
+
+
+def heatmap_responses(model, cfg, data_root: str, num_images: int) -> dict:
+    """{body part: (part on disks, part off disks, step on its person,
+    step on the next person)}, means over ``num_images`` validation images
+    (whole images resized to the input, no flip, the first
+    min(people, 6) steps)."""
+    import torch
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS
+    codec = cfg.model.head.decoder
+    pipeline = [
+        dict(type='LoadImage'),
+        dict(type='BottomupRandomAffine', input_size=codec['input_size'],
+             rotate_factor=0, scale_prob=0, shift_prob=0),
+        dict(type='GenerateTarget', encoder=codec),
+        dict(type='PackPoseInputs')
+    ]
+    dataset = DATASETS.build(
+        dict(type='CocoDataset', data_mode='bottomup', data_root=data_root,
+             ann_file='annotations/person_keypoints_val.json',
+             data_prefix=dict(img='val/'), pipeline=pipeline,
+             indices=num_images))
+    data = model.data_preprocessor(
+        pseudo_collate([dataset[i] for i in range(len(dataset))]))
+    with torch.no_grad():
+        parts, steps = model.head(model.extract_feat(data['inputs']), 6)
+    disks = torch.stack([d.gt_fields.heatmaps
+                         for d in data['data_samples']]).float()
+    part_on = (parts * disks).sum((0, 2, 3)) / disks.sum((0, 2, 3))
+    part_off = (parts * (1 - disks)).sum((0, 2, 3)) / (1 - disks).sum(
+        (0, 2, 3))
+    best, other = [], []
+    for b, d in enumerate(data['data_samples']):
+        people = d.gt_instance_labels.instance_heatmaps.float()  # P,K,H,W
+        area = people.sum((2, 3))
+        for t in range(min(len(people), steps.shape[1])):
+            resp = (steps[b, t][None] * people).sum((2, 3)) / area.clamp(
+                min=1)  # (P, K)
+            order = resp.mean(1).argsort(descending=True)
+            best.append(resp[order[0]])
+            other.append(resp[order[1]] if len(people) > 1 else
+                         torch.full_like(resp[0], float('nan')))
+    best, other = torch.stack(best), torch.stack(other)
+    return {
+        name: (float(part_on[list(ks)].mean()),
+               float(part_off[list(ks)].mean()),
+               float(best[:, list(ks)].mean()),
+               float(other[:, list(ks)].nanmean()))
+        for name, ks in BODY_PARTS.items()
+    }
 
 
 def main():
@@ -160,6 +220,9 @@ def main():
                                  osp.join(work_dir, f'results_j{px}.json')),
                          len(gt_c.getImgIds()))
 
+    # 4: where the heatmaps respond
+    responses = heatmap_responses(model, cfg, data_root, args.probe_images)
+
     # report
     exact = np.trace(confusion[:, :confusion.shape[0]]) / confusion.sum()
     lines = [
@@ -197,7 +260,16 @@ def main():
         '| jitter (px) | ' + ' | '.join(f'±{px}' for px in jitter_ap) +
         ' |', '| --- ' * (len(jitter_ap) + 1) + '|',
         '| AP | ' + ' | '.join(f'{100 * v[0]:.1f}'
-                               for v in jitter_ap.values()) + ' |'
+                               for v in jitter_ap.values()) + ' |',
+        '', f'**Where the heatmaps respond** (diagnostic; first '
+        f'{args.probe_images} validation images, mean heatmap value): part '
+        'heatmaps on / off the ground-truth disks; decoder steps on the disks '
+        'of the person each step responds to most / of the next best person.',
+        '', '| body part | part on | part off | step: its person | '
+        'step: next person |', '| --- | --- | --- | --- | --- |'
+    ] + [
+        f'| {name} | ' + ' | '.join(f'{v:.3f}' for v in row) + ' |'
+        for name, row in responses.items()
     ]
     write_report(lines, osp.join(work_dir, 'seqdecoder_evidence.md'))
     write_json(
@@ -205,6 +277,7 @@ def main():
              ap_by_people={k: {str(n): v for n, v in row.items()}
                            for k, row in by_people.items()},
              jitter_ap={str(k): v for k, v in jitter_ap.items()},
+             responses=responses,
              checkpoint=ckpt),
         osp.join(work_dir, 'seqdecoder_evidence.json'))
 

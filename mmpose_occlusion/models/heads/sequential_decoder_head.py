@@ -56,6 +56,12 @@ class SequentialDecoderHead(BaseHead):
         hidden_channels (Sequence[int]): ConvLSTM width per scale, finest
             first.
         num_lstm_layers (int): stacked ConvLSTMs per scale (2).
+        lstm_norm_cfg (dict, optional): normalisation inside the ConvLSTMs,
+            ``dict(type='GN')`` by default: layer-normalised gates and cell
+            state, without which the signal of the coarse scales vanishes
+            through the eight stacked cells and the decoder's output does
+            not depend on the image (docs/seqdecoder.md, "Why the cells are
+            normalised"). None: Shi et al.'s plain cells.
         loss_part (dict): eq. 1 loss config; its ``loss_weight`` is λ0.
         loss_person (dict): eq. 2 loss config.
         max_train_people (int, optional): the curriculum limit M at the
@@ -70,6 +76,7 @@ class SequentialDecoderHead(BaseHead):
                  part_channels: int = 64,
                  hidden_channels: Sequence[int] = (64, 64, 128, 128),
                  num_lstm_layers: int = 2,
+                 lstm_norm_cfg: OptConfigType = dict(type='GN'),
                  loss_part: ConfigType = dict(
                      type='BCELoss', use_target_weight=True,
                      loss_weight=0.5),
@@ -85,7 +92,8 @@ class SequentialDecoderHead(BaseHead):
                                             part_channels)
         self.person_decoder = PersonDecoder(in_channels, num_keypoints,
                                             hidden_channels,
-                                            num_layers=num_lstm_layers)
+                                            num_layers=num_lstm_layers,
+                                            norm_cfg=lstm_norm_cfg)
         self.loss_part = MODELS.build(loss_part)
         self.loss_person = MODELS.build(loss_person)
         self.max_train_people = max_train_people

@@ -53,12 +53,17 @@ class PersonDecoder(nn.Module):
             finest first.
         num_layers (int): stacked ConvLSTMs per scale (2 in the paper).
         kernel_size (int): ConvLSTM kernel (3 in the paper).
+        norm_cfg (dict, optional): the ConvLSTMs' gate/cell normalisation
+            (``ConvLSTMCell``; GroupNorm by default, see the head); None:
+            plain cells.
         align_corners (bool): for the bilinear upsampling between scales.
     """
 
     def __init__(self, in_channels: Sequence[int], out_channels: int,
                  hidden_channels: Sequence[int], num_layers: int = 2,
-                 kernel_size: int = 3, align_corners: bool = False):
+                 kernel_size: int = 3,
+                 norm_cfg: Optional[dict] = dict(type='GN'),
+                 align_corners: bool = False):
         super().__init__()
         if len(hidden_channels) != len(in_channels):
             raise ValueError(
@@ -74,11 +79,11 @@ class PersonDecoder(nn.Module):
             coarser = hidden_channels[s + 1] if s + 1 < n else 0
             layers = [
                 ConvLSTMCell(in_channels[s] // 2 + coarser,
-                             hidden_channels[s], kernel_size)
+                             hidden_channels[s], kernel_size, norm_cfg)
             ]
             layers += [
                 ConvLSTMCell(hidden_channels[s], hidden_channels[s],
-                             kernel_size) for _ in range(num_layers - 1)
+                             kernel_size, norm_cfg) for _ in range(num_layers - 1)
             ]
             self.cells.append(nn.ModuleList(layers))
         self.final = nn.Conv2d(hidden_channels[0], out_channels, 1)

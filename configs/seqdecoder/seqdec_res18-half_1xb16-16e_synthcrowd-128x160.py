@@ -9,18 +9,18 @@
 # Data: `python -m mmpose_occlusion.datasets.synthetic data/synthetic_crowd`.
 _base_ = ['./seqdec_res50_8xb4-130e_coco-crowd-512x512.py']
 
-# runtime: 8 epochs; the curriculum teaches at most 2 people for 3 epochs,
-# then 3 and 4 for two epochs each, and 5 (all of them) in the last
-train_cfg = dict(max_epochs=8, val_interval=8)
+# runtime: 16 epochs; the curriculum teaches at most 2 people for 3 epochs,
+# then 3 and 4 for two epochs each, and 5 (all of them) from the 8th on
+train_cfg = dict(max_epochs=16, val_interval=16)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
-    dict(type='MultiStepLR', begin=0, end=8, milestones=[6, 7], gamma=0.1,
-         by_epoch=True),
+    dict(type='MultiStepLR', begin=0, end=16, milestones=[12, 15],
+         gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=16)
 default_hooks = dict(
-    logger=dict(interval=20), checkpoint=dict(save_best=None, interval=8))
+    logger=dict(interval=20), checkpoint=dict(save_best=None, interval=16))
 custom_hooks = [
     dict(type='PersonCurriculumHook', start=2, interval=2, settle_epoch=3)
 ]
