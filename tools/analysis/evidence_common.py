@@ -14,7 +14,7 @@ DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
 
 __all__ = [
     'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'train',
-    'evaluate', 'write_json', 'write_report'
+    'evaluate', 'write_json', 'write_report', 'bottomup_target_batch'
 ]
 
 
@@ -28,6 +28,32 @@ def ensure_data(data_root: str) -> str:
         if not split_is_complete(data_root, split):
             generate_split(data_root, split, num, seed=0)
     return data_root
+
+
+def bottomup_target_batch(model, codec: dict, data_root: str, split: str,
+                          num_images: int, training: bool = False) -> dict:
+    """The first ``num_images`` images of the synthetic ``split`` with
+    their bottom-up targets from ``codec`` (whole images resized to the
+    input, no augmentation, MMPose's heatmap mask), through ``model``'s data
+    preprocessor: ``dict(inputs=..., data_samples=...)``."""
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS
+    pipeline = [
+        dict(type='LoadImage'),
+        dict(type='BottomupRandomAffine', input_size=codec['input_size'],
+             rotate_factor=0, scale_prob=0, shift_prob=0),
+        dict(type='GenerateTarget', encoder=codec),
+        dict(type='BottomupGetHeatmapMask'),
+        dict(type='PackPoseInputs')
+    ]
+    dataset = DATASETS.build(
+        dict(type='CocoDataset', data_mode='bottomup', data_root=data_root,
+             ann_file=f'annotations/person_keypoints_{split}.json',
+             data_prefix=dict(img=f'{split}/'), pipeline=pipeline,
+             indices=num_images))
+    return model.data_preprocessor(
+        pseudo_collate([dataset[i] for i in range(len(dataset))]),
+        training=training)
 
 
 def write_json(obj, path: str) -> str:

@@ -37,9 +37,9 @@ import sys
 from collections import Counter
 
 import numpy as np
-from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_keypoint_ap,
-                             coco_results, ensure_data, train, write_json,
-                             write_report)
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, bottomup_target_batch,
+                             coco_keypoint_ap, coco_results, ensure_data,
+                             train, write_json, write_report)
 
 CONFIG = ('configs/seqdecoder/'
           'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
@@ -116,23 +116,8 @@ def heatmap_responses(model, cfg, data_root: str, num_images: int) -> dict:
     (whole images resized to the input, no flip, the first
     min(people, 6) steps)."""
     import torch
-    from mmengine.dataset import pseudo_collate
-    from mmpose.registry import DATASETS
-    codec = cfg.model.head.decoder
-    pipeline = [
-        dict(type='LoadImage'),
-        dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-             rotate_factor=0, scale_prob=0, shift_prob=0),
-        dict(type='GenerateTarget', encoder=codec),
-        dict(type='PackPoseInputs')
-    ]
-    dataset = DATASETS.build(
-        dict(type='CocoDataset', data_mode='bottomup', data_root=data_root,
-             ann_file='annotations/person_keypoints_val.json',
-             data_prefix=dict(img='val/'), pipeline=pipeline,
-             indices=num_images))
-    data = model.data_preprocessor(
-        pseudo_collate([dataset[i] for i in range(len(dataset))]))
+    data = bottomup_target_batch(model, cfg.model.head.decoder, data_root,
+                                 'val', num_images)
     with torch.no_grad():
         parts, steps = model.head(model.extract_feat(data['inputs']), 6)
     disks = torch.stack([d.gt_fields.heatmaps

@@ -29,7 +29,8 @@ import copy
 import os.path as osp
 import time
 
-from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, bottomup_target_batch,
+                             ensure_data)
 
 CONFIG = ('configs/seqdecoder/'
           'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
@@ -60,10 +61,9 @@ def main():
                          'image 0 with image 1)')
     import torch
     from mmengine.config import Config
-    from mmengine.dataset import pseudo_collate
     from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
-    from mmpose.registry import DATASETS, MODELS
+    from mmpose.registry import MODELS
 
     import mmpose_occlusion  # noqa: F401  (registers our components)
 
@@ -73,29 +73,14 @@ def main():
     data_root = ensure_data(args.data_root)
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     init_default_scope('mmpose')
-    codec = cfg.model.head.decoder
-    pipeline = [
-        dict(type='LoadImage'),
-        dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-             rotate_factor=0, scale_prob=0, shift_prob=0),
-        dict(type='GenerateTarget', encoder=codec),
-        dict(type='BottomupGetHeatmapMask'),
-        dict(type='PackPoseInputs')
-    ]
-    dataset = DATASETS.build(
-        dict(type='CocoDataset', data_mode='bottomup', data_root=data_root,
-             ann_file='annotations/person_keypoints_train.json',
-             data_prefix=dict(img='train/'), pipeline=pipeline,
-             indices=args.images))
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.head.max_train_people = None
     if args.plain_cells:
         model_cfg.head.lstm_norm_cfg = None
     model = MODELS.build(model_cfg)
     model.init_weights()
-    data = model.data_preprocessor(
-        pseudo_collate([dataset[i] for i in range(args.images)]),
-        training=True)
+    data = bottomup_target_batch(model, cfg.model.head.decoder, data_root,
+                                 'train', args.images, training=True)
     inputs, samples = data['inputs'], data['data_samples']
     true = [int((d.gt_instance_labels.keypoint_weights.sum(-1) > 0).sum())
             for d in samples]
