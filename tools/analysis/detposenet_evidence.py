@@ -28,8 +28,8 @@ import os.path as osp
 
 import numpy as np
 
-from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_keypoint_ap,
-                             coco_results, ensure_data, train, write_report)
+from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_ap, coco_results,
+                             ensure_data, train, write_report)
 
 CONFIGS = {
     'stock': 'configs/baseline/'
@@ -145,10 +145,7 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file):
         results += coco_results(img_id, r['keypoints'],
                                 r['keypoint_scores'], r['scores'])
         progress.update()
-    with open(out_file, 'w') as f:
-        json.dump(results, f)
-    ap = coco_keypoint_ap(gt, out_file) if results else 0.0
-    return ap, runs / len(gt.getAnnIds())
+    return coco_ap(gt, results, out_file), runs / len(gt.getAnnIds())
 
 
 def main():

@@ -14,7 +14,8 @@ DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
 
 __all__ = [
     'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'train',
-    'evaluate', 'write_json', 'write_report', 'bottomup_target_batch'
+    'evaluate', 'write_json', 'write_report', 'bottomup_target_batch',
+    'coco_results', 'coco_keypoint_ap', 'coco_ap'
 ]
 
 
@@ -202,3 +203,10 @@ def coco_keypoint_ap(gt, res_file: str, img_ids=None) -> float:
     ev.accumulate()
     ev.summarize()
     return float(ev.stats[0])
+
+
+def coco_ap(gt, results: list, out_file: str) -> float:
+    """Write ``results`` (COCO keypoint results) to ``out_file`` and return
+    their COCO keypoint AP against ``gt``; 0.0 when there are none."""
+    write_json(results, out_file)
+    return coco_keypoint_ap(gt, out_file) if results else 0.0

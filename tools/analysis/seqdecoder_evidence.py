@@ -31,15 +31,14 @@ Prints markdown tables (also written to WORK_DIR/seqdecoder_evidence.md and
 the figures to WORK_DIR/seqdecoder_evidence.json).
 """
 import argparse
-import json
 import os.path as osp
 import sys
 from collections import Counter
 
 import numpy as np
 from evidence_common import (DEFAULT_DATA_ROOT, ROOT, bottomup_target_batch,
-                             coco_keypoint_ap, coco_results, ensure_data,
-                             train, write_json, write_report)
+                             coco_ap, coco_keypoint_ap, coco_results,
+                             ensure_data, train, write_json, write_report)
 
 CONFIG = ('configs/seqdecoder/'
           'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
@@ -77,15 +76,6 @@ def predict_all(model, ann_file, img_dir):
                                 inst.keypoint_scores, inst.bbox_scores)
         progress.update()
     return gt, results, counts
-
-
-def coco_ap(gt, results, out_file):
-    """COCO keypoint AP of ``results`` (written to ``out_file``)."""
-    if not results:
-        return 0.0
-    with open(out_file, 'w') as f:
-        json.dump(results, f)
-    return coco_keypoint_ap(gt, out_file)
 
 
 def true_counts(gt):
