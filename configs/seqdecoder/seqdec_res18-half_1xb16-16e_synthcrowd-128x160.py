@@ -2,9 +2,11 @@
 # (from scratch), narrower ConvLSTMs and a 160x128 input (the 320x256 scenes
 # at half size), trained on the synthetic crowded scenes (whole images, 1-5
 # people). Disks of radius 2 on the 40x32 heatmaps (the paper's R = 3 is for
-# 128x128 heatmaps; people here are 12-24 heatmap pixels tall). Everything
-# else (heads, losses, stop rule, curriculum, flip test) is the COCO-crowd
-# config's.
+# 128x128 heatmaps; people here are 12-24 heatmap pixels tall). Keypoints
+# are located on sqrt(step x part heatmap) (test_cfg.locate_by_parts: at this
+# scale the steps pick the right person but place its keypoints coarsely;
+# docs/seqdecoder.md). Everything else (heads, losses, stop rule, curriculum,
+# flip test) is the COCO-crowd config's.
 #
 # Data: `python -m mmpose_occlusion.datasets.synthetic data/synthetic_crowd`.
 _base_ = ['./seqdec_res50_8xb4-130e_coco-crowd-512x512.py']
@@ -34,7 +36,7 @@ model = dict(
                   init_cfg=None),
     head=dict(in_channels=(32, 64, 128, 256), hidden_channels=(16, 16, 32, 32),
               decoder=codec),
-    test_cfg=dict(max_steps=8))
+    test_cfg=dict(max_steps=8, locate_by_parts=True))
 
 # data: whole synthetic images (they are crowded already)
 data_root = 'data/synthetic_crowd/'

@@ -63,7 +63,10 @@ model = dict(
         flip_test=True,
         shift_heatmap=False,
         stop_thr=0.05,
-        max_steps=30))
+        max_steps=30,
+        # True: keypoints at the maxima of sqrt(step x part heatmap), not in
+        # the paper; the synthetic config uses it (docs/seqdecoder.md)
+        locate_by_parts=False))
 
 # data
 dataset_type = 'CocoCrowdDataset'

@@ -20,9 +20,11 @@ K = 17
 def _scripted_model(people_hm):
     """The synthetic config whose part heatmaps are the input's brightness
     (pooled at stride 4) and whose decoder emits one person per entry of
-    ``people_hm`` (all keypoints at that heatmap pixel), then stops."""
+    ``people_hm`` (all keypoints at that heatmap pixel), then stops; the
+    keypoints are decoded from the steps alone (the paper's decoding)."""
     cfg = Config.fromfile(SEQ)
     cfg.model.test_cfg.flip_test = False
+    cfg.model.test_cfg.locate_by_parts = False
     model = init_model(cfg, None, device='cpu')
     model.extract_feat = lambda x: tuple(
         F.avg_pool2d(x[:, :1], 4 * 2**s) for s in range(4))

@@ -11,6 +11,7 @@ from mmpose.structures import PoseDataSample
 
 from mmpose_occlusion.codecs import SequentialDiskHeatmap, render_disks
 from mmpose_occlusion.models.heads import (SequentialDecoderHead,
+                                           locate_on_parts,
                                            merge_flipped_steps)
 from mmpose_occlusion.models.losses import (HungarianBCELoss,
                                             bce_cost_matrix, steps_needed)
@@ -385,6 +386,65 @@ def test_merge_flipped_steps_pairs_people_not_positions():
     torch.testing.assert_close(merged[0], a * 0.75)
     torch.testing.assert_close(merged[1], b * 0.75)
     torch.testing.assert_close(merge_flipped_steps(steps, flipped[:0]), steps)
+
+
+def test_locate_on_parts_puts_a_broad_step_on_its_persons_part_peak():
+    # two people's part peaks (channel 0) at (2, 2) and (2, 9); the step is
+    # a broad blob over the first person, its own maximum at (3, 3)
+    parts = torch.zeros(2, 12, 12)
+    parts[0, 2, 2] = parts[0, 2, 9] = 0.9
+    parts[1, 8, 8] = 0.5
+    yy, xx = torch.meshgrid(torch.arange(12.), torch.arange(12.),
+                            indexing='ij')
+    blob = torch.exp(-((yy - 3)**2 + (xx - 3)**2) / 8)
+    steps = torch.stack([blob, blob])[None]  # (S=1, K=2, H, W)
+    located = locate_on_parts(steps, parts)
+    assert located.shape == steps.shape
+    assert int(located[0, 0].argmax()) == 2 * 12 + 2  # not (2, 9), not (3, 3)
+    assert int(located[0, 1].argmax()) == 8 * 12 + 8
+    torch.testing.assert_close(located[0, 0, 2, 2],
+                               (0.9 * blob[2, 2]).sqrt())
+    with pytest.raises(ValueError, match='share'):
+        locate_on_parts(steps, parts[:1])
+
+
+def test_predict_locate_by_parts_moves_keypoints_to_part_peaks():
+    head = _tiny_head().eval()
+    d = _sample(1, head.decoder)
+    part_logits = torch.full((1, K, 16, 16), -5.0)
+    part_logits[:, :, 6, 5] = 5.0  # the parts peak one pixel off the step's
+
+    class Parts(torch.nn.Module):
+
+        def forward(self, feats):
+            return part_logits
+
+    head.part_localizer = Parts()
+
+    def predict(locate_by_parts):
+        calls = iter([True, False])  # one person, then the stop step
+
+        def step(context, states):
+            logits = torch.full((1, K, 16, 16), -20.0)
+            if next(calls):
+                logits[:, :, 4:9, 3:8] = 0.0  # a broad 5x5 response
+                logits[:, :, 5, 5] = 2.0  # its own peak
+            return logits, states
+
+        head.person_decoder.step = step
+        with torch.no_grad():
+            return head.predict(_feats(), [d],
+                                dict(locate_by_parts=locate_by_parts))[0]
+
+    plain, located = predict(False), predict(True)
+    assert len(plain.keypoints) == len(located.keypoints) == 1
+    # 64x64 input, 16x16 heatmaps: 4 px per heatmap pixel; quarter-pixel
+    # refinement moves a peak by at most 1 px
+    np.testing.assert_allclose(plain.keypoints[0, 0], [20, 20], atol=1.01)
+    np.testing.assert_allclose(located.keypoints[0, 0], [20, 24], atol=1.01)
+    np.testing.assert_allclose(located.keypoint_scores[0, 0],
+                               (0.5 * torch.sigmoid(torch.tensor(5.))).sqrt(),
+                               rtol=1e-5)
 
 
 def test_predict_gives_instances_scores_and_heatmaps():

@@ -23,6 +23,12 @@ flips its part heatmaps and steps back (MMPose's ``flip_heatmaps``), pairs
 flipped steps with original ones by the Hungarian algorithm on their mean
 absolute difference and averages each pair (people the flipped run did not
 find keep their original heatmaps; the original run decides the count).
+With ``test_cfg.locate_by_parts`` (not in the paper, which decodes the
+steps themselves; off by default) each person's keypoints are located on
+sqrt(part heatmap x step heatmap): the step says which person, the
+identity-free part heatmap, trained on every person at once, says where
+(docs/seqdecoder.md measures both). The stop rule and the returned step
+heatmaps do not change.
 With ``test_cfg.output_heatmaps`` the part heatmaps are returned as
 ``pred_fields.heatmaps`` (for HintPose's cue extraction) and each person's
 step heatmaps as ``pred_instances.heatmaps`` (S, K, H, W).
@@ -42,7 +48,9 @@ from torch import Tensor
 from ..utils.part_localizer import PartLocalizer
 from ..utils.person_decoder import PersonDecoder
 
-__all__ = ['SequentialDecoderHead', 'merge_flipped_steps']
+__all__ = [
+    'SequentialDecoderHead', 'locate_on_parts', 'merge_flipped_steps'
+]
 
 
 @MODELS.register_module()
@@ -222,10 +230,12 @@ class SequentialDecoderHead(BaseHead):
             parts, steps = self.run_steps(feats, max_steps, stop_thr)
 
         output_heatmaps = test_cfg.get('output_heatmaps', False)
+        locate_by_parts = test_cfg.get('locate_by_parts', False)
         preds = []
-        for s, d in zip(steps, batch_data_samples):
+        for s, p, d in zip(steps, parts, batch_data_samples):
+            located = locate_on_parts(s, p) if locate_by_parts else s
             keypoints, scores = self.decoder.decode(
-                s.detach().cpu().numpy(),
+                located.detach().cpu().numpy(),
                 input_size=d.metainfo.get('input_size'))
             pred = InstanceData(keypoints=keypoints, keypoint_scores=scores,
                                 bbox_scores=scores.mean(-1),
@@ -236,6 +246,25 @@ class SequentialDecoderHead(BaseHead):
         if output_heatmaps:
             return preds, [PixelData(heatmaps=p.detach()) for p in parts]
         return preds
+
+
+def locate_on_parts(steps: Tensor, parts: Tensor) -> Tensor:
+    """The maps to locate each person's keypoints on:
+    sqrt(steps x parts).
+
+    Args:
+        steps (Tensor): (S, K, H, W) person heatmaps in [0, 1].
+        parts (Tensor): (K, H, W) part heatmaps of the same image in [0, 1].
+
+    Returns:
+        Tensor: (S, K, H, W), the geometric mean of each step with the part
+        heatmaps: its maxima lie on part peaks that the step responds to,
+        and its values stay on the heatmaps' scale (keypoint scores).
+    """
+    if steps.shape[1:] != parts.shape:
+        raise ValueError(f'locate_on_parts: steps {tuple(steps.shape)} and '
+                         f'parts {tuple(parts.shape)} must share (K, H, W)')
+    return (steps * parts[None]).clamp(min=0).sqrt()
 
 
 def merge_flipped_steps(steps: Tensor, flipped: Tensor) -> Tensor:
