@@ -72,3 +72,66 @@ def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
         if x <= own[0] <= x + w and y <= own[1] <= y + h:
             assert np.abs(np.asarray(cues[str(a['id'])]) - own).max(
                 1).min() < 0.01
+
+
+def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
+        tiny_synth, tmp_path):
+    """The jitter test's canvases: each crowd crop back at its place on an
+    image-size canvas, annotations back in the original frame."""
+    import importlib.util
+    import json
+
+    import cv2
+
+    def load(name, path):
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+    try:
+        evidence = load('seqdecoder_evidence',
+                        osp.join(REPO_ROOT,
+                                 'tools/analysis/seqdecoder_evidence.py'))
+    finally:
+        sys.path.pop(0)
+    crowd = load('make_coco_crowd',
+                 osp.join(REPO_ROOT,
+                          'tools/dataset_converters/make_coco_crowd.py'))
+    ann = osp.join(tiny_synth, 'annotations/person_keypoints_val.json')
+    img_dir = osp.join(tiny_synth, 'val')
+    crops = str(tmp_path / 'crops')
+    assert crowd.main([ann, img_dir, crops, '--jitter', '5']) == 0
+    crop_ann = osp.join(crops, 'annotations',
+                        'person_keypoints_val_crowd.json')
+    out = evidence.crops_on_canvas(crop_ann, osp.join(crops, 'images'),
+                                   img_dir, str(tmp_path / 'canvas'))
+    with open(out) as f:
+        canvas = json.load(f)
+    with open(crop_ann) as f:
+        regions = json.load(f)
+    with open(ann) as f:
+        originals = {a['id']: a for a in json.load(f)['annotations']}
+    assert len(canvas['images']) == len(regions['images']) > 0
+    for info, region in zip(canvas['images'], regions['images']):
+        orig = cv2.imread(osp.join(img_dir, info['original_file_name']))
+        img = cv2.imread(osp.join(tmp_path, 'canvas', 'images',
+                                  info['file_name']))
+        crop = cv2.imread(osp.join(crops, 'images', region['file_name']))
+        x1, y1, x2, y2 = info['crop_box']
+        assert img.shape == orig.shape
+        assert (info['width'], info['height']) == orig.shape[1::-1]
+        # JPEG round trips: the crop's pixels, then its mean colour
+        assert np.abs(img[y1:y2, x1:x2].astype(int) - crop).mean() < 4
+        outside = np.ones(img.shape[:2], bool)
+        outside[y1:y2, x1:x2] = False
+        if outside.any():
+            assert np.abs(img[outside].astype(int) -
+                          crop.reshape(-1, 3).mean(0)).mean() < 4
+    for a in canvas['annotations']:
+        k = np.reshape(a['keypoints'], (-1, 3))
+        ref = np.reshape(originals[a['original_id']]['keypoints'], (-1, 3))
+        seen = k[:, 2] > 0
+        assert seen.any()
+        np.testing.assert_allclose(k[seen, :2], ref[seen, :2], atol=1e-6)
