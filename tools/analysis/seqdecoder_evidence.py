@@ -163,23 +163,29 @@ def ap_by_people(gt, res_file):
 BODY_PARTS = {'face': range(0, 5), 'arms': range(5, 11), 'legs': range(11, 17)}
 
 
-def heatmap_responses(model, cfg, data_root: str, num_images: int) -> dict:
-    """{body part: (part on disks, part off disks, step on its person,
-    step on the next person)}, means over ``num_images`` validation images
-    (whole images resized to the input, no flip, the first
-    min(people, 6) steps)."""
+def probe(model, cfg, data_root: str, num_images: int):
+    """The first ``num_images`` validation images with their targets (whole
+    images resized to the input, no flip), their part heatmaps (B, K, H, W)
+    and six decoder steps (B, 6, K, H, W): the input of both diagnostics."""
     import torch
     data = bottomup_target_batch(model, cfg.model.head.decoder, data_root,
                                  'val', num_images)
     with torch.no_grad():
         parts, steps = model.head(model.extract_feat(data['inputs']), 6)
-    disks = torch.stack([d.gt_fields.heatmaps
-                         for d in data['data_samples']]).float()
+    return data['data_samples'], parts, steps
+
+
+def heatmap_responses(samples, parts, steps) -> dict:
+    """{body part: (part on disks, part off disks, step on its person,
+    step on the next person)}, means over the ``probe`` images (the first
+    min(people, 6) steps)."""
+    import torch
+    disks = torch.stack([d.gt_fields.heatmaps for d in samples]).float()
     part_on = (parts * disks).sum((0, 2, 3)) / disks.sum((0, 2, 3))
     part_off = (parts * (1 - disks)).sum((0, 2, 3)) / (1 - disks).sum(
         (0, 2, 3))
     best, other = [], []
-    for b, d in enumerate(data['data_samples']):
+    for b, d in enumerate(samples):
         people = d.gt_instance_labels.instance_heatmaps.float()  # P,K,H,W
         area = people.sum((2, 3))
         for t in range(min(len(people), steps.shape[1])):
@@ -199,21 +205,18 @@ def heatmap_responses(model, cfg, data_root: str, num_images: int) -> dict:
     }
 
 
-def localisation(model, cfg, data_root: str, num_images: int,
+def localisation(samples, parts, steps, stride: float,
                  radius: float = 1.5) -> dict:
     """{decoding: mean fraction of labelled keypoints within ``radius``
     heatmap pixels of the truth}, over the first min(people, 6) steps of the
-    first ``num_images`` validation images (no flip), each step scored
-    against the person it lands on best."""
+    ``probe`` images, each step scored against the person it lands on best;
+    ``stride``: input pixels per heatmap pixel."""
     import torch
+    from mmpose.codecs.utils import get_heatmap_maximum
+
     from mmpose_occlusion.models.heads import locate_on_parts
-    codec = cfg.model.head.decoder
-    stride = codec['input_size'][0] / codec['heatmap_size'][0]
-    data = bottomup_target_batch(model, codec, data_root, 'val', num_images)
-    with torch.no_grad():
-        parts, steps = model.head(model.extract_feat(data['inputs']), 6)
     hits = {name: [] for name in DECODINGS}
-    for b, d in enumerate(data['data_samples']):
+    for b, d in enumerate(samples):
         kpts = torch.as_tensor(d.gt_instances.keypoints).float() / stride
         vis = torch.as_tensor(d.gt_instance_labels.keypoint_weights) > 0
         kpts, vis = kpts[vis.any(1)], vis[vis.any(1)]  # (P, K, 2), (P, K)
@@ -221,10 +224,9 @@ def localisation(model, cfg, data_root: str, num_images: int,
             for name, locate in DECODINGS.items():
                 hm = (locate_on_parts(steps[b, t:t + 1], parts[b])[0]
                       if locate else steps[b, t])
-                peak = hm.flatten(1).argmax(1)
-                xy = torch.stack([peak % hm.shape[-1], peak // hm.shape[-1]],
-                                 1).float()
-                near = ((xy[None] - kpts).norm(dim=-1) <= radius) & vis
+                xy, _ = get_heatmap_maximum(hm.numpy())  # (K, 2)
+                near = ((torch.from_numpy(xy)[None] - kpts).norm(dim=-1) <=
+                        radius) & vis
                 hits[name].append(float((near.sum(1) / vis.sum(1)).max()))
     return {name: float(np.mean(v)) for name, v in hits.items()}
 
@@ -297,8 +299,11 @@ def main():
                                    len(gt_c.getImgIds()))
 
     # 4: where the heatmaps respond
-    responses = heatmap_responses(model, cfg, data_root, args.probe_images)
-    placed = localisation(model, cfg, data_root, args.probe_images)
+    probed = probe(model, cfg, data_root, args.probe_images)
+    responses = heatmap_responses(*probed)
+    codec = cfg.model.head.decoder
+    placed = localisation(
+        *probed, stride=codec['input_size'][0] / codec['heatmap_size'][0])
 
     # report
     exact = np.trace(confusion[:, :confusion.shape[0]]) / confusion.sum()
