@@ -98,8 +98,11 @@ def recalled(gt_boxes, proposals, thr=0.5):
     return hit
 
 
-def layouts(ann_file, seed):
-    """Per image: true boxes (N, 4), detections, coarse poses, sigmas."""
+def layouts(ann_file, seed, pose_fn=None):
+    """Per image: true boxes (N, 4), detections, coarse poses, the number
+    of labelled keypoints of each person. The coarse poses are simulated
+    from the annotations, or ``pose_fn(file_name)`` -> (keypoints (P, K, 2),
+    scores (P, K)), e.g. a bottom-up model's."""
     from mmpose_occlusion.apis import SimulatedDetector
     with open(ann_file) as f:
         coco = json.load(f)
@@ -123,8 +126,9 @@ def layouts(ann_file, seed):
             (np.asarray(a['keypoints']).reshape(-1, 3)[:, 2] > 0).sum()
             for a in people
         ])
-        out.append((gt, boxes, scores, simulated_poses(people, rng),
-                    labelled))
+        poses = simulated_poses(people, rng) if pose_fn is None else \
+            pose_fn(img['file_name'])
+        out.append((gt, boxes, scores, poses, labelled))
     return out
 
 
@@ -163,6 +167,8 @@ def evaluate(name, data, repeats):
             hits_visible += hit[labelled > coarse.delta_kpt].sum()
         rows.append((label, runs / people, hits / people,
                      hits_visible / max(visible, 1)))
+    if repeats < 1:  # recall only
+        return people, boxes_in, rows, None
     times = []
     for _ in range(repeats):
         t = time.perf_counter()

@@ -29,7 +29,7 @@ import os.path as osp
 import numpy as np
 
 from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_ap, coco_results,
-                             ensure_data, train, write_report)
+                             ensure_data, load_cfg, train, write_report)
 
 CONFIGS = {
     'stock': 'configs/baseline/'
@@ -124,17 +124,18 @@ class CachedPoses:
         return self.cache[key]
 
 
-def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file):
+def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file,
+              cfg_edit=None, device='cpu'):
     """COCO AP of the chain on every image of ``ann_file``, and runs per
-    person."""
+    person. ``cfg_edit`` edits the pose config (``load_cfg``)."""
     from mmengine.utils import ProgressBar
     from pycocotools.coco import COCO
 
     from mmpose_occlusion.apis import CrowdPoseInferencer, SimulatedDetector
     chain = CrowdPoseInferencer(
-        osp.join(ROOT, cfg_path), ckpt, box_source=SimulatedDetector(
+        load_cfg(cfg_path, cfg_edit), ckpt, box_source=SimulatedDetector(
             ann_file, jitter=0.05, miss_prob=0.05, dup_prob=0.8,
-            fp_rate=1.0), bbox_thr=0.0, proposal=proposal)
+            fp_rate=1.0), bbox_thr=0.0, proposal=proposal, device=device)
     gt = COCO(ann_file)
     results, runs = [], 0
     progress = ProgressBar(len(gt.getImgIds()))

@@ -13,9 +13,10 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
 
 __all__ = [
-    'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'train',
-    'evaluate', 'write_json', 'write_report', 'bottomup_target_batch',
-    'coco_results', 'coco_keypoint_ap', 'coco_ap'
+    'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'load_cfg',
+    'stretch_schedule', 'use_autocast', 'train', 'evaluate', 'write_json',
+    'write_report', 'bottomup_target_batch', 'coco_results',
+    'coco_keypoint_ap', 'coco_ap'
 ]
 
 
@@ -114,35 +115,82 @@ def crowded_subset(val_ann: str, iou_thr: float):
     return subset, all_boxes, front_boxes, pairs
 
 
+def load_cfg(cfg_path: str, cfg_edit: Optional[Callable] = None):
+    """The config at ``cfg_path`` (relative to the repository), passed
+    through ``cfg_edit(cfg)`` when given (it edits in place)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    if cfg_edit is not None:
+        cfg_edit(cfg)
+    return cfg
+
+
+def stretch_schedule(cfg, epochs: int) -> None:
+    """Set the training budget to ``epochs`` and stretch the config's
+    epoch-based schedule with it: ``MultiStepLR`` milestones scale by
+    ``epochs`` / the config's epochs, ``CosineAnnealingLR`` ends (and its
+    ``T_max``) at the new last epoch; iteration-based warm-ups stay."""
+    stretch = epochs / cfg.train_cfg.max_epochs
+    for sched in cfg.get('param_scheduler', None) or []:
+        if not sched.get('by_epoch', True):
+            continue
+        if sched.type == 'MultiStepLR':
+            sched.milestones = [round(m * stretch) for m in sched.milestones]
+            sched.end = epochs
+        elif sched.type == 'CosineAnnealingLR':
+            sched.end = epochs
+            if 'T_max' in sched:
+                sched.T_max = epochs
+    cfg.train_cfg.max_epochs = epochs
+
+
+def use_autocast(cfg, dtype: Optional[str],
+                 channels_last: bool = True) -> None:
+    """Train with ``AutocastOptimWrapper`` (channels-last weights by
+    default) and validate/test with the autocast loops in ``dtype`` (None:
+    leave the config as it is)."""
+    if dtype is None:
+        return
+    cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+    cfg.optim_wrapper.dtype = dtype
+    cfg.optim_wrapper.channels_last = channels_last
+    cfg.val_cfg = dict(type='AutocastValLoop', dtype=dtype)
+    cfg.test_cfg = dict(type='AutocastTestLoop', dtype=dtype)
+
+
 def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
-          resumable: bool = False) -> str:
+          resumable: bool = False, seed: Optional[int] = None,
+          autocast: Optional[str] = None, val_interval: Optional[int] = None,
+          cfg_edit: Optional[Callable] = None) -> str:
     """Train ``cfg_path`` (relative to the repository) for ``epochs`` on the
     data at ``data_root``, or reuse ``work_dir/epoch_{epochs}.pth``.
 
     ``resumable``: save a checkpoint every epoch (the last two kept) and
     resume from the latest one in ``work_dir``, for runs longer than one
-    sitting. Epoch-based ``MultiStepLR`` milestones are stretched with the
-    budget (``epochs`` / the config's epochs), so a longer run keeps the
-    config's schedule shape."""
-    from mmengine.config import Config
+    sitting. Epoch-based ``MultiStepLR`` milestones and cosine schedules are
+    stretched with the budget (``stretch_schedule``), so a longer run keeps
+    the config's schedule shape. ``seed``: the run's random seed (else the
+    config's). ``autocast``: a dtype for ``use_autocast``. ``val_interval``:
+    validate every that many epochs (a learning curve in the run's
+    ``vis_data/scalars.json``); by default no validation. ``cfg_edit``: see
+    ``load_cfg``."""
     from mmengine.runner import Runner
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
     if osp.isfile(ckpt):
         print(f'[evidence] reusing {ckpt}')
         return ckpt
-    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    cfg = load_cfg(cfg_path, cfg_edit)
     cfg.work_dir = work_dir
-    stretch = epochs / cfg.train_cfg.max_epochs
-    for sched in cfg.get('param_scheduler', None) or []:
-        if sched.type == 'MultiStepLR' and sched.get('by_epoch', True):
-            sched.milestones = [round(m * stretch) for m in sched.milestones]
-            sched.end = epochs
-    cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = epochs + 1  # the scripts evaluate instead
+    stretch_schedule(cfg, epochs)
+    # the scripts evaluate instead, unless a learning curve is asked for
+    cfg.train_cfg.val_interval = val_interval or epochs + 1
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=1 if resumable else epochs,
         save_best=None, max_keep_ckpts=2 if resumable else -1)
     cfg.resume = resumable
+    if seed is not None:
+        cfg.randomness = dict(seed=seed)
+    use_autocast(cfg, autocast)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
@@ -158,16 +206,21 @@ def evaluate(cfg_path: str,
              ann_file: str,
              bbox_file: Optional[str],
              work_dir: str,
-             edit_pipeline: Optional[Callable[[list], list]] = None) -> dict:
+             edit_pipeline: Optional[Callable[[list], list]] = None,
+             cfg_edit: Optional[Callable] = None,
+             autocast: Optional[str] = None,
+             outfile_prefix: Optional[str] = None) -> dict:
     """Test ``ckpt`` on the validation images of ``ann_file`` with the
     boxes of ``bbox_file`` (ground-truth boxes when None); returns the
     metrics. ``edit_pipeline`` may rewrite the test pipeline (a list of
-    transform dicts)."""
-    from mmengine.config import Config
+    transform dicts); ``cfg_edit``: see ``load_cfg``; ``autocast``: test
+    under the autocast loop in that dtype; ``outfile_prefix``: where
+    ``CocoMetric`` writes its results (``PREFIX.keypoints.json``)."""
     from mmengine.runner import Runner
-    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    cfg = load_cfg(cfg_path, cfg_edit)
     cfg.work_dir = work_dir
     cfg.load_from = ckpt
+    use_autocast(cfg, autocast)
     ds = cfg.test_dataloader.dataset
     ds.data_root = data_root
     ds.ann_file = ann_file
@@ -176,6 +229,8 @@ def evaluate(cfg_path: str,
     if edit_pipeline is not None:
         ds.pipeline = edit_pipeline([dict(t) for t in ds.pipeline])
     cfg.test_evaluator.ann_file = ann_file
+    if outfile_prefix is not None:
+        cfg.test_evaluator.outfile_prefix = outfile_prefix
     return Runner.from_cfg(cfg).test()
 
 

@@ -189,6 +189,8 @@ class MultiScaleHeatmapHead(BaseHead):
         """``loss_mss`` (eq. 1), ``loss_msr`` and, for stacks,
         ``loss_stacks``, all with the structure-aware loss."""
         sides, final = self.forward_all(feats)
+        # losses and the numpy accuracy in float32, also under autocast
+        sides, final = [h.float() for h in sides], final.float()
         gt = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
         weights = torch.cat([
             d.gt_instance_labels.keypoint_weights for d in batch_data_samples

@@ -131,7 +131,8 @@ class SequentialDecoderHead(BaseHead):
              train_cfg: ConfigType = {}) -> dict:
         """eq. 3: λ0 L_part (``loss_part``) + L_person (``loss_person``)."""
         feats = self._check_feats(feats)
-        part_logits = self.part_localizer(feats)
+        # losses and matching costs in float32, also under autocast
+        part_logits = self.part_localizer(feats).float()
         gt_parts = torch.stack(
             [d.gt_fields.heatmaps for d in batch_data_samples]).to(part_logits)
         masks = self._masks(batch_data_samples, part_logits)
@@ -145,7 +146,7 @@ class SequentialDecoderHead(BaseHead):
             weights.append(w[keep])
         num_steps = self.loss_person.num_steps([len(t) for t in targets],
                                                self.max_train_people)
-        step_logits = self.person_decoder(feats, num_steps)
+        step_logits = self.person_decoder(feats, num_steps).float()
 
         loss_part = self.loss_part(part_logits, gt_parts, masks[:, None])
         loss_person = self.loss_person(step_logits, targets, weights, masks,

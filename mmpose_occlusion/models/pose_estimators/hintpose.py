@@ -109,7 +109,7 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
                 heatmaps, gt, weights)
         if self.train_cfg.get('compute_acc', True):  # on the last hop
             _, acc, _ = pose_pck_accuracy(
-                output=to_numpy(heatmaps), target=to_numpy(gt),
+                output=to_numpy(heatmaps.float()), target=to_numpy(gt),
                 mask=to_numpy(weights) > 0)
             losses['acc_pose'] = torch.tensor(acc, device=gt.device)
         return losses

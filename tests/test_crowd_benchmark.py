@@ -1,0 +1,137 @@
+"""tools/analysis/crowd_benchmark.py --quick runs end to end (tiny data,
+one epoch, every section), writes a results file with every method's
+section and the mechanism keys, the report between its markers and the
+plots; a re-run with --only reuses the finished runs and keeps the other
+sections."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+SCRIPT = osp.join(REPO_ROOT, 'tools/analysis/crowd_benchmark.py')
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+
+
+def _run(*args):
+    proc = subprocess.run([sys.executable, SCRIPT, *args],
+                          capture_output=True, text=True, cwd=REPO_ROOT)
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    return proc
+
+
+@pytest.fixture(scope='module')
+def quick_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp('bench')
+    _run('--quick', '--work-dir', str(work))
+    return work
+
+
+def test_quick_benchmark_writes_every_section(quick_run):
+    out = quick_run / 'benchmark'
+    with open(out / 'results_quick.json') as f:
+        res = json.load(f)
+    assert {'stock', 'mipnet', 'hintpose', 'detposenet', 'seqdecoder',
+            'bottomup_ae', 'cost', 'meta', 'data'} <= set(res)
+    for key in ('own_recall', 'other_recall', 'both_recall',
+                'stock_other_recall'):
+        assert set(res['mipnet'][key]) >= {'mean', 'spread', 'runs'}
+        assert len(res['mipnet'][key]['runs']) == 2  # two seeds
+    for key in ('cue_switch_1hop', 'cue_switch_3hop', 'both_followed_1hop'):
+        assert key in res['hintpose']
+    assert len(res['hintpose']['cue_switch_1hop']['runs']) == 1  # ablation
+    det = res['detposenet']
+    assert 'synthetic, simulated poses' in det['filter_recall']
+    assert set(det['best_nms_recall']) == set(det['filter_recall'])
+    assert set(det['filter_runs_per_person']) == set(det['filter_recall'])
+    assert set(det['chain_ap']) == {'nms', 'filter'}
+    seq = res['seqdecoder']
+    assert set(seq['exact_count_rate']) == {'steps', 'steps_x_parts'}
+    assert set(seq['ap_by_people']) == {'steps', 'steps_x_parts'}
+    for row in ('stock', 'mipnet', 'hintpose_3hop', 'detposenet'):
+        section = 'hintpose' if row.startswith('hint') else row
+        ap = res[section]['rows'][row]['ap']
+        assert {'all', 'crowded', 'crowded_front', 'by_occlusion'} <= set(ap)
+    budget = res['stock']['budget_check']
+    assert budget['epochs'] == 2 * res['meta']['epochs']
+    assert res['cost']['stock']['params_ratio'] == 1.0
+    assert res['cost']['mipnet']['params_ratio'] > 1.0  # the MIMBs
+    assert (out / 'learning_curves_quick.png').stat().st_size > 1000
+    assert (out / 'ap_vs_occlusion_quick.png').stat().st_size > 1000
+    report = (quick_run / 'benchmark.md').read_text()
+    assert report.count('<!-- benchmark:quick:start -->') == 1
+    assert '| MIPNet N=2 | 2 |' in report
+    # the learning curve comes from the run's own validation
+    curve = res['stock']['rows']['stock']['curves']['0']
+    assert curve['ap'] and curve['loss']
+
+
+def test_only_reuses_runs_and_keeps_the_other_sections(quick_run):
+    out = quick_run / 'benchmark'
+    with open(out / 'results_quick.json') as f:
+        before = json.load(f)
+    report = quick_run / 'benchmark.md'
+    report.write_text('# My notes\n\nkept\n' + report.read_text())
+    proc = _run('--quick', '--work-dir', str(quick_run), '--only', 'mipnet')
+    assert 'reusing' in proc.stdout  # no training again
+    with open(out / 'results_quick.json') as f:
+        after = json.load(f)
+    assert after['hintpose'] == before['hintpose']
+    assert after['mipnet']['own_recall'] == before['mipnet']['own_recall']
+    text = report.read_text()
+    assert text.startswith('# My notes\n\nkept\n')
+    assert text.count('<!-- benchmark:quick:start -->') == 1
+
+
+def test_a_section_at_another_budget_is_refused(quick_run):
+    proc = subprocess.run([
+        sys.executable, SCRIPT, '--quick', '--work-dir', str(quick_run),
+        '--only', 'cost', '--epochs', '2'
+    ], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert proc.returncode != 0
+    assert 'measured at 1 epochs' in proc.stderr
+
+
+def test_occlusion_levels_and_bins():
+    from crowd_benchmark import OCCLUSION_BINS, occlusion_levels
+    coco = dict(annotations=[
+        dict(id=1, keypoints=[1, 1, 2] * 17),
+        dict(id=2, keypoints=[1, 1, 1] * 4 + [1, 1, 2] * 12 + [0, 0, 0]),
+        dict(id=3, keypoints=[1, 1, 1] * 17),
+    ])
+    lv = occlusion_levels(coco)
+    assert lv == {1: 0.0, 2: 0.25, 3: 1.0}
+    # every level falls in exactly one bin
+    for v in lv.values():
+        assert sum((v == 0 if hi == 0 else lo < v <= hi)
+                   for lo, hi in OCCLUSION_BINS) == 1
+
+
+def test_verdict_calls_a_difference_inside_the_spread_parity():
+    from crowd_benchmark import agg, verdict
+    stock = agg([0.50, 0.52])
+    assert verdict(agg([0.525, 0.535]), stock).startswith('better')
+    assert verdict(agg([0.515, 0.52]), stock).startswith('parity')
+    assert verdict(agg([0.47, 0.48]), stock).startswith('worse')
+    # one seed each: the floor (0.5 AP) is the noise
+    assert verdict(agg([0.503]), agg([0.50])).startswith('parity')
+
+
+def test_schedule_stretches_with_the_budget():
+    from evidence_common import load_cfg, stretch_schedule
+    cfg = load_cfg('configs/baseline/'
+                   'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
+    stretch_schedule(cfg, 24)
+    cos = [s for s in cfg.param_scheduler if s.type == 'CosineAnnealingLR']
+    assert cos[0].end == 24 and cos[0].T_max == 24
+    assert cfg.train_cfg.max_epochs == 24
+    warm = [s for s in cfg.param_scheduler if s.type == 'LinearLR']
+    assert warm[0].end == 50  # iterations: unchanged
+    cfg = load_cfg('configs/seqdecoder/'
+                   'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
+    stretch_schedule(cfg, 32)
+    ms = [s for s in cfg.param_scheduler if s.type == 'MultiStepLR'][0]
+    assert ms.milestones == [24, 30] and ms.end == 32
