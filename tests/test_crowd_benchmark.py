@@ -113,7 +113,9 @@ def test_occlusion_levels_and_bins():
 def test_verdict_calls_a_difference_inside_the_spread_parity():
     from crowd_benchmark import agg, verdict
     stock = agg([0.50, 0.52])
-    assert verdict(agg([0.525, 0.535]), stock).startswith('better')
+    assert verdict(agg([0.54, 0.55]), stock).startswith('better')  # +3.5
+    # +2.0 is not more than the stock seeds' spread (2.0): parity
+    assert verdict(agg([0.525, 0.535]), stock).startswith('parity')
     assert verdict(agg([0.515, 0.52]), stock).startswith('parity')
     assert verdict(agg([0.47, 0.48]), stock).startswith('worse')
     # one seed each: the floor (0.5 AP) is the noise
@@ -135,3 +137,32 @@ def test_schedule_stretches_with_the_budget():
     stretch_schedule(cfg, 32)
     ms = [s for s in cfg.param_scheduler if s.type == 'MultiStepLR'][0]
     assert ms.milestones == [24, 30] and ms.end == 32
+
+
+@pytest.mark.parametrize('row', ['stock', 'mipnet', 'hintpose_3hop',
+                                 'detposenet', 'seqdecoder', 'bottomup_ae'])
+def test_gpu_profile_models_build_and_run_at_their_size(row):
+    """--device cuda scales every model (HRNet-W32, 256x192 top-down,
+    ResNet-50 for the sequential decoder); each edited config builds and
+    runs a forward pass at its input size (here on the CPU)."""
+    import torch
+    from crowd_benchmark import ROWS, build_model_from_cfg, scale_to_w32
+    from evidence_common import load_cfg
+    _, _, cfg_path, kind, _ = ROWS[row]
+    cfg = load_cfg(cfg_path, lambda c: scale_to_w32(c, kind))
+    w, h = cfg.codec['input_size']
+    if kind == 'topdown':
+        assert (w, h) == (192, 256)
+        assert cfg.model.backbone.extra.stage4.num_channels == (32, 64, 128,
+                                                                256)
+        pipeline_sizes = {tuple(t['input_size'])
+                          for t in cfg.train_dataloader.dataset.pipeline
+                          if 'input_size' in t}
+        assert pipeline_sizes == {(192, 256)}
+    model = build_model_from_cfg(cfg, 'cpu')
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, h, w), None, mode='tensor')
+    while isinstance(out, (list, tuple)):
+        out = out[0]
+    if kind == 'topdown':
+        assert out.shape[-2:] == (64, 48)

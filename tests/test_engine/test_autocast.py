@@ -214,3 +214,16 @@ def test_channels_last_converts_the_weights_once_and_trains():
     ref = Net()
     ref.load_state_dict(model.state_dict())  # loads into a plain model
     torch.testing.assert_close(ref(x), model(x))
+
+
+@pytest.mark.parametrize('scope', ['mmpose', 'mmdet', 'mmengine'])
+def test_builds_from_any_openmmlab_scope(scope):
+    """Registered in MMEngine's root registry: an MMDetection config (or
+    any other) finds it as well as an MMPose one."""
+    from mmengine.registry import init_default_scope
+    if scope == 'mmdet':
+        import mmdet.registry  # noqa: F401
+    init_default_scope(scope)  # the autouse fixture resets it to mmpose
+    wrapper = build_optim_wrapper(Net(), dict(
+        type='AutocastOptimWrapper', optimizer=dict(type='SGD', lr=0.1)))
+    assert isinstance(wrapper, AutocastOptimWrapper)

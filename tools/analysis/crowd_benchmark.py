@@ -268,15 +268,14 @@ def _jsonable(obj):
     return obj
 
 
-W32_EXTRA = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                num_blocks=(4, ), num_channels=(64, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                num_blocks=(4, 4), num_channels=(32, 64)),
-    stage3=dict(num_modules=4, num_branches=3, block='BASIC',
-                num_blocks=(4, 4, 4), num_channels=(32, 64, 128)),
-    stage4=dict(num_modules=3, num_branches=4, block='BASIC',
-                num_blocks=(4, 4, 4, 4), num_channels=(32, 64, 128, 256)))
+W32_CONFIG = ('mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+              'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py')
+
+
+def w32_extra() -> dict:
+    """HRNet-W32's stages, from MMPose's own config."""
+    from mmengine.hub import get_config
+    return get_config(W32_CONFIG).model.backbone.extra.to_dict()
 
 
 def scale_to_w32(cfg, kind: str) -> None:
@@ -296,7 +295,7 @@ def scale_to_w32(cfg, kind: str) -> None:
                     obj[k] = (48, 64)
                 elif k == 'extra' and isinstance(v, dict) and 'stage4' in v:
                     multiscale = v['stage4'].get('multiscale_output', None)
-                    obj[k] = json.loads(json.dumps(W32_EXTRA))
+                    obj[k] = w32_extra()
                     if multiscale is not None:
                         obj[k]['stage4']['multiscale_output'] = multiscale
                 else:
@@ -355,10 +354,12 @@ def ap_by_occlusion(gt_file: str, res_file: str, work_dir: str) -> dict:
 
 
 def read_curves(run_dir: str) -> dict:
-    """Validation AP per epoch and mean training loss per epoch, from the
-    MMEngine logs of every sitting of a run."""
+    """Validation AP per epoch, mean training loss per epoch, and the
+    training time as iterations x the median seconds per iteration (pauses
+    and restarts of the run do not count), from the MMEngine logs of every
+    sitting of a run."""
     import glob
-    ap, loss = {}, {}
+    ap, loss, times, last_iter = {}, {}, [], 0
     for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
                                           'scalars.json'))):
         with open(path) as f:
@@ -368,8 +369,13 @@ def read_curves(run_dir: str) -> dict:
                     ap[int(rec['step'])] = rec['coco/AP']
                 elif 'loss' in rec and 'epoch' in rec:
                     loss.setdefault(int(rec['epoch']), []).append(rec['loss'])
+                    if 'time' in rec:
+                        times.append(rec['time'])
+                    last_iter = max(last_iter, int(rec.get('iter', 0)))
     return dict(ap=sorted(ap.items()),
-                loss=sorted((e, float(np.mean(v))) for e, v in loss.items()))
+                loss=sorted((e, float(np.mean(v))) for e, v in loss.items()),
+                train_compute_s=float(np.median(times) * last_iter)
+                if times else None)
 
 
 def sigmas() -> np.ndarray:
@@ -798,10 +804,12 @@ def row_base(bench: Bench, row: str, seeds: List[int],
     section, label, cfg_path, kind, _ = ROWS[row]
     timing = [_read_json(osp.join(bench.run_dir(row, s, epochs),
                                   'timing.json'), {}) for s in seeds]
+    curves = {str(s): read_curves(bench.run_dir(row, s, epochs))
+              for s in seeds}
     return dict(label=label, config=cfg_path, kind=kind, seeds=seeds,
-                epochs=epochs or bench.epochs,
-                curves={str(s): read_curves(bench.run_dir(row, s, epochs))
-                        for s in seeds},
+                epochs=epochs or bench.epochs, curves=curves,
+                train_compute_s=[c['train_compute_s'] or 0.0
+                                 for c in curves.values()],
                 train_s=[t.get('train_s', 0.0) for t in timing],
                 eval_s=[t.get('eval_s', 0.0) for t in timing])
 
@@ -1242,21 +1250,26 @@ def write_report(bench: Bench, results: dict) -> str:
                              f'| {c["params_ratio"]:.2f} | '
                              f'{c["latency_ms"]:.1f} | '
                              f'{c["latency_ratio"]:.2f} |')
-    lines += ['', '#### Wall time', '',
-              '| row | seeds | training (min) | evaluation (min) |',
-              '| --- | --- | --- | --- |']
+    lines += [
+        '', '#### Time', '',
+        'Training: iterations x the median seconds per iteration of the '
+        'run\'s log (the in-training validation and pauses not counted); '
+        'wall: the training call\'s wall time, validation, checkpoints and '
+        'any pause included; evaluation: wall time of the evaluations.', '',
+        '| row | seeds | training (min) | training wall (min) | evaluation '
+        '(min) |', '| --- | --- | --- | --- | --- |'
+    ]
     total = 0.0
-    for name, r in rows.items():
-        tr, ev = sum(r['train_s']) / 60, sum(r['eval_s']) / 60
-        total += tr + ev
-        lines.append(f'| {r["label"]} | {len(r["seeds"])} | {tr:.0f} | '
-                     f'{ev:.0f} |')
-    if budget:
-        tr = sum(budget['train_s']) / 60
-        total += tr
-        lines.append(f'| stock, budget check ({budget["epochs"]} epochs) | 1 '
-                     f'| {tr:.0f} | - |')
-    lines.append(f'| **all** | | {total:.0f} | |')
+    entries = list(rows.values()) + ([dict(
+        budget, label=f'stock, budget check ({budget["epochs"]} epochs)')]
+        if budget else [])
+    for r in entries:
+        comp = sum(r.get('train_compute_s', [])) / 60
+        wall, ev = sum(r['train_s']) / 60, sum(r['eval_s']) / 60
+        total += wall + ev
+        lines.append(f'| {r["label"]} | {len(r["seeds"])} | {comp:.0f} | '
+                     f'{wall:.0f} | {ev:.0f} |')
+    lines.append(f'| **all (wall)** | | | | {total:.0f} |')
     return replace_block(bench.out_dir + '.md', bench.profile_name, lines)
 
 

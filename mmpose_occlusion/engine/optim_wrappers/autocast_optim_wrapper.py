@@ -48,7 +48,7 @@ from mmengine.registry import OPTIM_WRAPPERS
 __all__ = [
     'AutocastOptimWrapper', 'cpu_supports_bf16', 'autocast_dtype',
     'autocast_context', 'model_device_type', 'float32_head_outputs',
-    'to_float32'
+    'resolve_autocast', 'to_float32'
 ]
 
 VALID_DTYPES = ('bfloat16', 'float16', 'float32')
@@ -111,6 +111,19 @@ def autocast_dtype(dtype: Union[str, torch.dtype, None],
                           'float32 (set dtype=\'float16\' to autocast it)')
         return getattr(torch, name), ''
     return getattr(torch, name), ''
+
+
+def resolve_autocast(dtype: Union[str, torch.dtype, None], device_type: str,
+                     owner: str) -> Optional[torch.dtype]:
+    """``autocast_dtype``, with one log line saying what ``owner`` does:
+    autocast to that dtype, or run in float32 and why."""
+    cast, why = autocast_dtype(dtype, device_type)
+    logger = MMLogger.get_current_instance()
+    if why:
+        logger.warning(f'{owner}: {why}.')
+    elif cast is not None:
+        logger.info(f'{owner}: autocasting to {cast} on {device_type}.')
+    return cast
 
 
 def to_float32(x):
@@ -206,14 +219,8 @@ class AutocastOptimWrapper(OptimWrapper):
         self.device_type = device_type
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
-        self.cast_dtype, why = autocast_dtype(self.requested_dtype,
-                                              device_type)
-        logger = MMLogger.get_current_instance()
-        if why:
-            logger.warning(f'AutocastOptimWrapper: {why}.')
-        elif self.cast_dtype is not None:
-            logger.info(f'AutocastOptimWrapper: autocasting to '
-                        f'{self.requested_dtype} on {device_type}.')
+        self.cast_dtype = resolve_autocast(self.requested_dtype, device_type,
+                                           'AutocastOptimWrapper')
         if self.cast_dtype == torch.float16:
             kw = dict(init_scale=self.loss_scale) if isinstance(
                 self.loss_scale, float) else dict(self.loss_scale) \

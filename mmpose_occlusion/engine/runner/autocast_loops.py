@@ -19,15 +19,14 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.registry import LOOPS
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.loops import _update_losses
 
 from ..optim_wrappers.autocast_optim_wrapper import (autocast_context,
-                                                     autocast_dtype,
                                                      model_device_type,
+                                                     resolve_autocast,
                                                      to_float32)
 
 __all__ = ['AutocastValLoop', 'AutocastTestLoop', 'float32_head']
@@ -72,15 +71,9 @@ class _AutocastLoopMixin:
         device_type = model_device_type(model)
         if device_type != self.device_type:
             self.device_type = device_type
-            self.cast_dtype, why = autocast_dtype(self.requested_dtype,
-                                                  device_type)
-            name = type(self).__name__
-            logger = MMLogger.get_current_instance()
-            if why:
-                logger.warning(f'{name}: {why}.')
-            elif self.cast_dtype is not None:
-                logger.info(f'{name}: autocasting to {self.cast_dtype} on '
-                            f'{device_type} (head in float32).')
+            self.cast_dtype = resolve_autocast(self.requested_dtype,
+                                               device_type,
+                                               type(self).__name__)
         if self.cast_dtype is None:
             yield
             return
