@@ -56,7 +56,9 @@ def test_quick_benchmark_writes_every_section(quick_run):
         ap = res[section]['rows'][row]['ap']
         assert {'all', 'crowded', 'crowded_front', 'by_occlusion'} <= set(ap)
     budget = res['stock']['budget_check']
-    assert budget['epochs'] == 2 * res['meta']['epochs']
+    assert budget['epochs'] == res['meta']['epochs'] == 1
+    assert set(budget['runs']) == {'2'}  # twice; half of 1 epoch is none
+    assert 0.0 <= budget['runs']['2']['ap_all'] <= 1.0
     assert res['cost']['stock']['params_ratio'] == 1.0
     assert res['cost']['mipnet']['params_ratio'] > 1.0  # the MIMBs
     assert (out / 'learning_curves_quick.png').stat().st_size > 1000
@@ -166,3 +168,19 @@ def test_gpu_profile_models_build_and_run_at_their_size(row):
         out = out[0]
     if kind == 'topdown':
         assert out.shape[-2:] == (64, 48)
+
+
+def test_budget_check_runs_half_and_twice_the_budget():
+    from types import SimpleNamespace
+
+    from crowd_benchmark import budget_epochs
+    assert budget_epochs(SimpleNamespace(epochs=60)) == [30, 120]
+    assert budget_epochs(SimpleNamespace(epochs=1)) == [2]
+
+
+def test_plan_times_every_row(tmp_path):
+    proc = _run('--quick', '--plan', '3', '--work-dir', str(tmp_path))
+    table = proc.stdout[proc.stdout.index('| row |'):]
+    for label in ('stock HRNet (top-down)', 'MIPNet N=2',
+                  'sequential decoder (bottom-up)', '**all**'):
+        assert f'| {label} |' in table

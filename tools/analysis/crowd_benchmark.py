@@ -103,7 +103,7 @@ OCCLUSION_BINS = ((0.0, 0.0), (0.0, 0.25), (0.25, 0.5), (0.5, 1.0))
 # row (passes over the same training images); the stock model is also run
 # once at twice that (the budget check).
 PROFILES = {
-    'cpu': dict(num_train=1500, num_val=200, epochs=30, val_points=6,
+    'cpu': dict(num_train=1500, num_val=200, epochs=60, val_points=6,
                 autocast='bfloat16', scale=None),
     'cuda': dict(num_train=6000, num_val=500, epochs=60, val_points=6,
                  autocast='bfloat16', scale='w32'),
@@ -136,6 +136,11 @@ def parse_args(argv=None):
                                     'real'))
     p.add_argument('--report-only', action='store_true',
                    help='rewrite the report and plots from the results file')
+    p.add_argument('--plan', type=int, nargs='?', const=25, default=None,
+                   metavar='ITERS',
+                   help='time ITERS (25) training iterations of every row '
+                   'and print the projected training time of the budget; '
+                   'trains nothing to the end')
     return p.parse_args(argv)
 
 
@@ -832,28 +837,38 @@ def topdown_row(bench: Bench, row: str, ctx: dict, cue=None,
     return out
 
 
+def budget_epochs(bench: Bench) -> List[int]:
+    """The stock model's other budgets: half and twice the benchmark's."""
+    half = bench.epochs // 2
+    return ([half] if 0 < half < bench.epochs else []) + [2 * bench.epochs]
+
+
 def section_stock(bench: Bench, ctx: dict) -> dict:
     # seed 0, then the budget check, then seed 1: whether the budget has
     # converged is known as early as it can be
     bench.train('stock', 0)
-    if not bench.args.no_budget_check:
-        bench.train('stock', 0, 2 * bench.epochs)
+    check = not bench.args.no_budget_check
+    for epochs in budget_epochs(bench) if check else []:
+        bench.train('stock', 0, epochs)
     out = dict(rows=dict(stock=topdown_row(bench, 'stock', ctx,
                                            switch=True)))
-    if not bench.args.no_budget_check:
-        epochs = 2 * bench.epochs
+    if not check:
+        return out
+    base = out['rows']['stock']['ap']['all']
+    runs = {}
+    for epochs in budget_epochs(bench):
         ckpt = bench.train('stock', 0, epochs)
         run_dir = bench.run_dir('stock', 0, epochs)
         ap = bench.cached(run_dir, 'ap_all', lambda: evaluate(
             TD, ckpt, bench.data_root, bench.val_ann, None,
             osp.join(run_dir, 'eval'), cfg_edit=bench.cfg_edit('topdown'),
             autocast=bench.autocast)['coco/AP'])
-        base = out['rows']['stock']['ap']['all']
-        diff = ap - base['mean']
-        out['budget_check'] = dict(
-            row_base(bench, 'stock', [0], epochs), ap_all=ap,
-            ap_all_at_budget=base, gain=diff,
-            converged=bool(abs(diff) <= max(base['spread'], 0.005)))
+        runs[str(epochs)] = dict(row_base(bench, 'stock', [0], epochs),
+                                 ap_all=ap)
+    gain = runs[str(2 * bench.epochs)]['ap_all'] - base['mean']
+    out['budget_check'] = dict(
+        epochs=bench.epochs, ap_all_at_budget=base, runs=runs, gain=gain,
+        converged=bool(abs(gain) <= max(base['spread'], 0.005)))
     return out
 
 
@@ -1069,7 +1084,7 @@ def mechanism_text(name: str, results: dict) -> str:
 def write_report(bench: Bench, results: dict) -> str:
     """The tables between the profile's markers in ``OUT_DIR.md`` (the
     file is created with a title if missing), and the plots."""
-    plots = make_plots(bench, results)
+    plots = make_plots(bench, results) if all_rows(results) else {}
     rel = osp.basename(bench.out_dir)
     rows = all_rows(results)
     stock = rows.get('stock')
@@ -1088,6 +1103,12 @@ def write_report(bench: Bench, results: dict) -> str:
         f'{data.get("pairs")} pairs). Budget: {meta.get("epochs")} epochs '
         'for every row. Figures are COCO AP x 100 (pycocotools); '
         '"a ±b": mean of the seeds ± half their spread.',
+        '',
+        'Sections measured: ' + (', '.join(
+            f'`{n}` ({results[n]["measured"]["date"]})' for n in SECTIONS
+            if n in results) or 'none') + '; not yet: ' + (', '.join(
+                f'`{n}`' for n in SECTIONS if n not in results) or 'none')
+        + '.',
         '',
         '| method | seeds | AP all | AP crowded | AP crowded, occluded boxes '
         'removed | crowded vs stock | mechanism | params x | latency x |',
@@ -1117,14 +1138,19 @@ def write_report(bench: Bench, results: dict) -> str:
     ]
     budget = results.get('stock', {}).get('budget_check')
     if budget:
+        e = budget['epochs']
+        pts = [f'{e} epochs (seeds 0, 1): {fmt(budget["ap_all_at_budget"])}'
+               ] + [f'{k} epochs (seed 0): {fmt(r["ap_all"])}'
+                    for k, r in sorted(budget['runs'].items(),
+                                       key=lambda kv: int(kv[0]))]
         lines += [
             '', '#### Budget', '',
-            f'Stock model at {budget["epochs"] // 2} epochs: AP '
-            f'{fmt(budget["ap_all_at_budget"])}; at {budget["epochs"]} '
-            f'epochs (seed 0): {fmt(budget["ap_all"])}, '
+            'The stock model\'s AP on all validation images at the budget, '
+            'at half of it and at twice it (each run with its own cosine '
+            'schedule): ' + '; '.join(pts) + '. Twice the budget gives '
             f'{100 * budget["gain"]:+.1f} AP: '
-            + ('inside the seed spread, so the budget has converged.'
-               if budget['converged'] else
+            + ('inside the seed spread (or 0.5 AP), so the budget has '
+               'converged.' if budget['converged'] else
                'more than the seed spread: the budget has NOT converged.'),
             '', f'![learning curves]({rel}/{osp.basename(plots["curves"])})'
         ]
@@ -1219,7 +1245,7 @@ def write_report(bench: Bench, results: dict) -> str:
                 fmt(ae.get(n)) for n in ns) + ' | '
                 + fmt(rows['bottomup_ae']['ap']['all']) + ' |')
     bins = [f'{lo}-{hi}' for lo, hi in OCCLUSION_BINS]
-    lines += [
+    lines += [] if not rows else [
         '', '#### AP by occlusion level', '',
         'Share of a person\'s labelled keypoints hidden by others; the other '
         'people are ignored in each column. Ground-truth boxes.', '',
@@ -1231,12 +1257,14 @@ def write_report(bench: Bench, results: dict) -> str:
         occ = r.get('ap', {}).get('by_occlusion', {})
         lines.append(f'| {r["label"]} | ' + ' | '.join(
             fmt((occ.get(b) or {}).get('ap')) for b in bins) + ' |')
-    lines += ['', f'![AP by occlusion]({rel}/'
-              f'{osp.basename(plots["occlusion"])})']
+    if rows:
+        lines += ['', f'![AP by occlusion]({rel}/'
+                  f'{osp.basename(plots["occlusion"])})']
     if cost_sec:
         lines += [
             '', '#### Cost', '',
-            'Forward pass, eval mode, no flip: top-down models on 8 boxes, '
+            'Forward pass in float32, eval mode, no flip: top-down models on '
+            '8 boxes, '
             'bottom-up models on one image; ratios against the stock model '
             f'(bottom-up: on {cost_sec["people_per_image"]:.1f} boxes, the '
             'mean people per image). Timed side by side in one run.', '',
@@ -1250,7 +1278,7 @@ def write_report(bench: Bench, results: dict) -> str:
                              f'| {c["params_ratio"]:.2f} | '
                              f'{c["latency_ms"]:.1f} | '
                              f'{c["latency_ratio"]:.2f} |')
-    lines += [
+    lines += [] if not rows else [
         '', '#### Time', '',
         'Training: iterations x the median seconds per iteration of the '
         'run\'s log (the in-training validation and pauses not counted); '
@@ -1260,16 +1288,18 @@ def write_report(bench: Bench, results: dict) -> str:
         '(min) |', '| --- | --- | --- | --- | --- |'
     ]
     total = 0.0
-    entries = list(rows.values()) + ([dict(
-        budget, label=f'stock, budget check ({budget["epochs"]} epochs)')]
-        if budget else [])
+    entries = [] if not rows else list(rows.values()) + [
+        dict(r, label=f'stock, budget check ({k} epochs)')
+        for k, r in (budget or {}).get('runs', {}).items()
+    ]
     for r in entries:
         comp = sum(r.get('train_compute_s', [])) / 60
         wall, ev = sum(r['train_s']) / 60, sum(r['eval_s']) / 60
         total += wall + ev
         lines.append(f'| {r["label"]} | {len(r["seeds"])} | {comp:.0f} | '
                      f'{wall:.0f} | {ev:.0f} |')
-    lines.append(f'| **all (wall)** | | | | {total:.0f} |')
+    if rows:
+        lines.append(f'| **all (wall)** | | | | {total:.0f} |')
     return replace_block(bench.out_dir + '.md', bench.profile_name, lines)
 
 
@@ -1313,8 +1343,8 @@ def make_plots(bench: Bench, results: dict) -> Dict[str, str]:
     budget = results.get('stock', {}).get('budget_check')
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     series = [(r['label'], r['curves']) for r in rows.values()]
-    if budget:
-        series.append((f'stock, {budget["epochs"]} epochs', budget['curves']))
+    for k, r in (budget or {}).get('runs', {}).items():
+        series.append((f'stock, {k} epochs', r['curves']))
     for i, (label, curves) in enumerate(series):
         color = f'C{i % 10}'
         for j, (seed, c) in enumerate(curves.items()):
@@ -1361,6 +1391,64 @@ def make_plots(bench: Bench, results: dict) -> Dict[str, str]:
 
 
 # --------------------------------------------------------------------------
+def plan(bench: Bench, iters: int) -> dict:
+    """Seconds per training iteration of every row (the Runner's loop with
+    the profile's data, autocast and loaders; the first 5 iterations are
+    warm-up), and the projected minutes of training at the budget: every
+    seed, the budget check's half and double runs included."""
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+    ensure_benchmark_data(bench)
+    out = {}
+    for row, (_, label, cfg_path, kind, seeds) in ROWS.items():
+        cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
+        cfg.work_dir = osp.join(bench.work_dir, 'plan', row)
+        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
+                             val_interval=iters + 1)
+        cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0,
+                                    by_epoch=False)]
+        cfg.default_hooks.checkpoint = dict(
+            type='CheckpointHook', interval=iters + 1, by_epoch=False)
+        cfg.custom_hooks = []  # the curriculum needs epochs
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+            cfg[loader].dataset.data_root = bench.data_root
+        use_autocast(cfg, bench.autocast)
+        times, start = [], [0.0]
+
+        class Timer(Hook):
+
+            def before_train_iter(self, runner, batch_idx, data_batch=None):
+                start[0] = time.perf_counter()
+
+            def after_train_iter(self, runner, batch_idx, data_batch=None,
+                                 outputs=None):
+                times.append(time.perf_counter() - start[0])
+
+        runner = Runner.from_cfg(cfg)
+        runner.register_hook(Timer())
+        runner.train()
+        per_iter = float(np.median(times[min(5, len(times) - 1):]))
+        n_iter = len(runner.train_dataloader)
+        runs = seeds * bench.epochs + (
+            sum(budget_epochs(bench)) if row == 'stock' else 0)
+        out[row] = dict(s_per_iter=per_iter, iters_per_epoch=n_iter,
+                        min_per_epoch=per_iter * n_iter / 60,
+                        projected_min=per_iter * n_iter * runs / 60)
+    total = sum(r['projected_min'] for r in out.values())
+    print(f'\n[benchmark] plan, profile {bench.profile_name}: '
+          f'{bench.epochs} epochs, autocast {bench.autocast}\n')
+    print('| row | s / iteration | iterations / epoch | min / epoch | '
+          'projected training (min) |')
+    print('| --- | --- | --- | --- | --- |')
+    for row, r in out.items():
+        print(f'| {ROWS[row][1]} | {r["s_per_iter"]:.3f} | '
+              f'{r["iters_per_epoch"]} | {r["min_per_epoch"]:.2f} | '
+              f'{r["projected_min"]:.0f} |')
+    print(f'| **all** | | | | {total:.0f} |')
+    return out
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.device == 'cpu':
@@ -1374,6 +1462,8 @@ def main(argv=None) -> dict:
     init_default_scope('mmpose')
     bench = Bench(args)
     os.makedirs(bench.work_dir, exist_ok=True)
+    if args.plan:
+        return plan(bench, args.plan)
     sections = args.only or list(SECTIONS)
     keep = args.only or args.report_only
     results = _read_json(bench.results_file, {}) if keep else {}
