@@ -1413,6 +1413,8 @@ def plan(bench: Bench, iters: int) -> dict:
         for loader in ('train_dataloader', 'val_dataloader',
                        'test_dataloader'):
             cfg[loader].dataset.data_root = bench.data_root
+        cfg.val_evaluator.ann_file = bench.val_ann  # built, never run
+        cfg.test_evaluator.ann_file = bench.val_ann
         use_autocast(cfg, bench.autocast)
         times, start = [], [0.0]
 
