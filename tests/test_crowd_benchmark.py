@@ -57,6 +57,11 @@ def test_quick_benchmark_writes_every_section(quick_run):
         assert {'all', 'crowded', 'crowded_front', 'by_occlusion'} <= set(ap)
     budget = res['stock']['budget_check']
     assert budget['epochs'] == res['meta']['epochs'] == 1
+    # every run of the one process logs its own learning curve
+    from crowd_benchmark import read_curves
+    for run, last in (('stock_s0', 1), ('stock_s1', 1), ('stock_s0_2e', 2)):
+        curves = read_curves(str(quick_run / run))
+        assert [e for e, _ in curves['ap']] == [last], run
     assert set(budget['runs']) == {'2'}  # twice; half of 1 epoch is none
     assert 0.0 <= budget['runs']['2']['ap_all'] <= 1.0
     assert res['cost']['stock']['params_ratio'] == 1.0
@@ -141,33 +146,60 @@ def test_schedule_stretches_with_the_budget():
     assert ms.milestones == [24, 30] and ms.end == 32
 
 
+@pytest.mark.parametrize('profile', ['cpu', 'cuda'])
 @pytest.mark.parametrize('row', ['stock', 'mipnet', 'hintpose_3hop',
                                  'detposenet', 'seqdecoder', 'bottomup_ae'])
-def test_gpu_profile_models_build_and_run_at_their_size(row):
-    """--device cuda scales every model (HRNet-W32, 256x192 top-down,
-    ResNet-50 for the sequential decoder); each edited config builds and
-    runs a forward pass at its input size (here on the CPU)."""
+def test_profile_models_build_and_run_at_their_size(row, profile):
+    """Each profile's edit of every row: the CPU profile runs the top-down
+    rows at 96x64 (24x16 heatmaps) with loading in the training process;
+    --device cuda at HRNet-W32, 256x192, ResNet-50 for the sequential
+    decoder. Each edited config builds and runs a forward pass at its input
+    size (here on the CPU)."""
     import torch
-    from crowd_benchmark import ROWS, build_model_from_cfg, scale_to_w32
+    from crowd_benchmark import (PROFILES, ROWS, build_model_from_cfg,
+                                 profile_cfg_edit)
     from evidence_common import load_cfg
     _, _, cfg_path, kind, _ = ROWS[row]
-    cfg = load_cfg(cfg_path, lambda c: scale_to_w32(c, kind))
+    cfg = load_cfg(cfg_path, profile_cfg_edit(PROFILES[profile], kind))
     w, h = cfg.codec['input_size']
+    size, out_size, width = {'cpu': ((64, 96), (24, 16), 16),
+                             'cuda': ((192, 256), (64, 48), 32)}[profile]
     if kind == 'topdown':
-        assert (w, h) == (192, 256)
-        assert cfg.model.backbone.extra.stage4.num_channels == (32, 64, 128,
-                                                                256)
+        assert (w, h) == size
+        assert cfg.model.backbone.extra.stage4.num_channels[0] == width
         pipeline_sizes = {tuple(t['input_size'])
                           for t in cfg.train_dataloader.dataset.pipeline
                           if 'input_size' in t}
-        assert pipeline_sizes == {(192, 256)}
+        assert pipeline_sizes == {size}
+    if profile == 'cpu':
+        assert cfg.train_dataloader.num_workers == 0
+        assert not cfg.train_dataloader.persistent_workers
     model = build_model_from_cfg(cfg, 'cpu')
     with torch.no_grad():
         out = model(torch.randn(1, 3, h, w), None, mode='tensor')
     while isinstance(out, (list, tuple)):
         out = out[0]
     if kind == 'topdown':
-        assert out.shape[-2:] == (64, 48)
+        assert out.shape[-2:] == out_size
+
+
+def test_resize_topdown_refuses_a_size_it_does_not_know():
+    from crowd_benchmark import resize_topdown
+    from mmengine.config import Config
+    cfg = Config(dict(codec=dict(input_size=(192, 256),
+                                 heatmap_size=(48, 64))))
+    with pytest.raises(ValueError, match='input_size=.192, 256.'):
+        resize_topdown(cfg, (64, 96), (16, 24))
+
+
+def test_a_work_dir_of_another_profile_is_refused(tmp_path):
+    from crowd_benchmark import Bench, check_profile_stamp, parse_args
+    bench = Bench(parse_args(['--quick', '--work-dir', str(tmp_path)]))
+    check_profile_stamp(bench)  # writes the stamp
+    check_profile_stamp(bench)  # the same profile resumes
+    bench.profile['scale'] = None
+    with pytest.raises(SystemExit, match='another profile'):
+        check_profile_stamp(bench)
 
 
 def test_budget_check_runs_half_and_twice_the_budget():

@@ -102,13 +102,23 @@ OCCLUSION_BINS = ((0.0, 0.0), (0.0, 0.25), (0.25, 0.5), (0.5, 1.0))
 # Profiles: data, budget and model scale. ``epochs`` is the budget of every
 # row (passes over the same training images); the stock model is also run
 # once at twice that (the budget check).
+# ``scale``: None keeps the configs' models; 'cpu_small' runs the top-down
+# rows at 96x64 input (24x16 heatmaps) instead of 128x96; 'w32' is the GPU's
+# HRNet-W32 at 256x192. ``workers``: None keeps the configs' loader
+# processes; 0 loads in the training process, which on a 2-core machine is
+# faster than two workers competing with the two compute threads.
 PROFILES = {
     'cpu': dict(num_train=1500, num_val=200, epochs=60, val_points=6,
-                autocast='bfloat16', scale=None),
+                autocast='bfloat16', scale='cpu_small', workers=0),
     'cuda': dict(num_train=6000, num_val=500, epochs=60, val_points=6,
-                 autocast='bfloat16', scale='w32'),
+                 autocast='bfloat16', scale='w32', workers=None),
     'quick': dict(num_train=16, num_val=8, epochs=1, val_points=1,
-                  autocast='bfloat16', scale=None),
+                  autocast='bfloat16', scale='cpu_small', workers=0),
+}
+TOPDOWN_SIZES = {  # scale: (input_size, heatmap_size), (w, h)
+    None: ((96, 128), (24, 32)),
+    'cpu_small': ((64, 96), (16, 24)),
+    'w32': ((192, 256), (48, 64)),
 }
 
 
@@ -121,6 +131,12 @@ def parse_args(argv=None):
                    help='re-run these sections only (others are kept)')
     p.add_argument('--epochs', type=int, default=None,
                    help='override the profile\'s budget')
+    p.add_argument('--scale', choices=('configs', 'cpu_small', 'w32'),
+                   default=None,
+                   help='override the profile\'s model scale (\'configs\': '
+                   'the configs\' own 128x96 top-down input)')
+    p.add_argument('--workers', type=int, default=None,
+                   help='override the profile\'s loader processes')
     p.add_argument('--no-budget-check', action='store_true',
                    help='skip the stock model at twice the budget')
     p.add_argument('--no-autocast', action='store_true',
@@ -156,6 +172,11 @@ class Bench:
         self.profile = dict(PROFILES[self.profile_name])
         if args.epochs:
             self.profile['epochs'] = args.epochs
+        if args.scale:
+            self.profile['scale'] = (None if args.scale == 'configs' else
+                                     args.scale)
+        if args.workers is not None:
+            self.profile['workers'] = args.workers
         self.epochs = self.profile['epochs']
         self.autocast = None if args.no_autocast else self.profile['autocast']
         self.work_dir = osp.abspath(args.work_dir or osp.join(
@@ -178,24 +199,7 @@ class Bench:
     def cfg_edit(self, kind: str) -> Callable:
         """The profile's edits of a row's config (and the quick mode's
         small loaders)."""
-        quick, scale = self.args.quick, self.profile['scale']
-
-        def edit(cfg):
-            if scale == 'w32':
-                scale_to_w32(cfg, kind)
-            for name in ('train_dataloader', 'val_dataloader',
-                         'test_dataloader'):
-                if quick:
-                    cfg[name].batch_size = 4
-                    cfg[name].num_workers = 0
-                    cfg[name].persistent_workers = False
-            if quick:
-                cfg.default_hooks.logger.interval = 1
-                if kind == 'bottomup' and 'max_steps' in cfg.model.get(
-                        'test_cfg', {}):
-                    cfg.model.test_cfg.max_steps = 3
-
-        return edit
+        return profile_cfg_edit(self.profile, kind, self.args.quick)
 
     def run_dir(self, row: str, seed: int, epochs: Optional[int] = None):
         epochs = epochs or self.epochs
@@ -228,7 +232,7 @@ class Bench:
         path = osp.join(run_dir, 'timing.json')
         timing = _read_json(path, {})
         timing[key] = timing.get(key, 0.0) + seconds
-        _write_json_atomic(timing, path)
+        write_json(timing, path, indent=1)
 
     # -- cached evaluations ------------------------------------------------
     def cached(self, run_dir: str, key: str, fn: Callable[[], object]):
@@ -239,7 +243,7 @@ class Bench:
         if key not in evals:
             t0 = time.time()
             evals[key] = _jsonable(fn())
-            _write_json_atomic(evals, path)
+            write_json(evals, path, indent=1)
             self._add_time(run_dir, 'eval_s', time.time() - t0)
         return evals[key]
 
@@ -249,16 +253,6 @@ def _read_json(path: str, default):
         return default
     with open(path) as f:
         return json.load(f)
-
-
-def _write_json_atomic(obj, path: str) -> str:
-    """Write whole or not at all (a temporary file renamed into place)."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    tmp = path + '.part'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
-    return path
 
 
 def _jsonable(obj):
@@ -283,22 +277,80 @@ def w32_extra() -> dict:
     return get_config(W32_CONFIG).model.backbone.extra.to_dict()
 
 
-def scale_to_w32(cfg, kind: str) -> None:
-    """The GPU profile's models: HRNet-W32 instead of the small HRNet,
-    256x192 top-down input (64x48 heatmaps), full-resolution bottom-up
-    input, and a full-width ResNet-50 for the sequential decoder."""
+def profile_cfg_edit(profile: dict, kind: str,
+                     quick: bool = False) -> Callable:
+    """A config edit for one of :data:`PROFILES`: the top-down input size,
+    the GPU's models, the loader processes; ``quick`` also shrinks the
+    batches and logs every iteration."""
+    scale, workers = profile['scale'], profile['workers']
+
+    def edit(cfg):
+        if kind == 'topdown':
+            resize_topdown(cfg, *TOPDOWN_SIZES[scale])
+        if scale == 'w32':
+            scale_to_w32(cfg, kind)
+        for name in ('train_dataloader', 'val_dataloader',
+                     'test_dataloader'):
+            if workers is not None:
+                cfg[name].num_workers = workers
+                cfg[name].persistent_workers = workers > 0
+            if quick:
+                cfg[name].batch_size = 4
+        if quick:
+            cfg.default_hooks.logger.interval = 1
+            if kind == 'bottomup' and 'max_steps' in cfg.model.get(
+                    'test_cfg', {}):
+                cfg.model.test_cfg.max_steps = 3
+
+    return edit
+
+
+CFG_PARTS = ('codec', 'model', 'train_pipeline', 'val_pipeline',
+             'train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def resize_topdown(cfg, input_size: tuple, heatmap_size: tuple) -> None:
+    """Every ``input_size`` / ``heatmap_size`` of a top-down synthetic
+    config (the codec, the pipelines, the model's cue and proposal parts)
+    set from the configs' 128x96 / 32x24 to the given (w, h) pair."""
+    old = TOPDOWN_SIZES[None]
+    new = {'input_size': (tuple(old[0]), tuple(input_size)),
+           'heatmap_size': (tuple(old[1]), tuple(heatmap_size))}
 
     def walk(obj):
         if isinstance(obj, dict):
             for k in list(obj.keys()):
                 v = obj[k]
-                if k == 'input_size' and kind == 'topdown' and tuple(v) == (
-                        96, 128):
-                    obj[k] = (192, 256)
-                elif k == 'heatmap_size' and kind == 'topdown' and tuple(
-                        v) == (24, 32):
-                    obj[k] = (48, 64)
-                elif k == 'extra' and isinstance(v, dict) and 'stage4' in v:
+                if k in new and isinstance(v, (list, tuple)):
+                    if tuple(v) != new[k][0]:
+                        raise ValueError(
+                            f'resize_topdown: {k}={tuple(v)} in the config, '
+                            f'expected the synthetic configs\' {new[k][0]}')
+                    obj[k] = new[k][1]
+                else:
+                    walk(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                walk(v)
+
+    if tuple(input_size) == new['input_size'][0]:
+        return
+    for key in CFG_PARTS:
+        if key in cfg:
+            walk(cfg[key])
+
+
+def scale_to_w32(cfg, kind: str) -> None:
+    """The GPU profile's models: HRNet-W32 instead of the small HRNet
+    (the top-down input is set to 256x192 by :func:`resize_topdown`),
+    full-resolution bottom-up input, and a full-width ResNet-50 for the
+    sequential decoder."""
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            for k in list(obj.keys()):
+                v = obj[k]
+                if k == 'extra' and isinstance(v, dict) and 'stage4' in v:
                     multiscale = v['stage4'].get('multiscale_output', None)
                     obj[k] = w32_extra()
                     if multiscale is not None:
@@ -309,8 +361,7 @@ def scale_to_w32(cfg, kind: str) -> None:
             for v in obj:
                 walk(v)
 
-    for key in ('codec', 'model', 'train_pipeline', 'val_pipeline',
-                'train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for key in CFG_PARTS:
         if key in cfg:
             walk(cfg[key])
     head = cfg.model.head
@@ -1004,11 +1055,12 @@ def run_sections(bench: Bench, sections, results: dict) -> dict:
         sec['measured'] = dict(date=time.strftime('%Y-%m-%d'),
                                epochs=bench.epochs,
                                profile=bench.profile_name,
+                               scale=bench.profile['scale'],
                                autocast=bench.autocast,
                                section_wall_s=time.time() - t0)
         results[name] = _jsonable(sec)
         # written after every section: an interrupted run keeps the others
-        _write_json_atomic(results, bench.results_file)
+        write_json(results, bench.results_file, indent=1)
     return results
 
 
@@ -1390,6 +1442,24 @@ def make_plots(bench: Bench, results: dict) -> Dict[str, str]:
     return paths
 
 
+def check_profile_stamp(bench: Bench) -> None:
+    """The work directory's runs are reused only by the profile that made
+    them: ``profile.json`` there records its data, scale and loaders, and a
+    different profile refuses to resume (its checkpoints would not fit)."""
+    stamp = {k: v for k, v in bench.profile.items()
+             if k not in ('epochs', 'val_points')}
+    path = osp.join(bench.work_dir, 'profile.json')
+    if osp.exists(path):
+        old = _read_json(path, None)
+        if old != json.loads(json.dumps(stamp)):
+            raise SystemExit(
+                f'crowd_benchmark: {bench.work_dir} holds runs of another '
+                f'profile ({old}, now {stamp}); move that directory away '
+                'or pass --work-dir')
+    else:
+        write_json(stamp, path)
+
+
 # --------------------------------------------------------------------------
 def plan(bench: Bench, iters: int) -> dict:
     """Seconds per training iteration of every row (the Runner's loop with
@@ -1408,7 +1478,9 @@ def plan(bench: Bench, iters: int) -> dict:
         cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0,
                                     by_epoch=False)]
         cfg.default_hooks.checkpoint = dict(
-            type='CheckpointHook', interval=iters + 1, by_epoch=False)
+            type='CheckpointHook', interval=iters + 1, by_epoch=False,
+            save_last=False)
+        cfg.resume = False
         cfg.custom_hooks = []  # the curriculum needs epochs
         for loader in ('train_dataloader', 'val_dataloader',
                        'test_dataloader'):
@@ -1416,16 +1488,19 @@ def plan(bench: Bench, iters: int) -> dict:
         cfg.val_evaluator.ann_file = bench.val_ann  # built, never run
         cfg.test_evaluator.ann_file = bench.val_ann
         use_autocast(cfg, bench.autocast)
-        times, start = [], [0.0]
+        times, last = [], [None]
 
         class Timer(Hook):
-
-            def before_train_iter(self, runner, batch_idx, data_batch=None):
-                start[0] = time.perf_counter()
+            """Wall time from one iteration's end to the next's: the
+            loader's fetch included (the loop fetches before
+            ``before_train_iter``)."""
 
             def after_train_iter(self, runner, batch_idx, data_batch=None,
                                  outputs=None):
-                times.append(time.perf_counter() - start[0])
+                now = time.perf_counter()
+                if last[0] is not None:
+                    times.append(now - last[0])
+                last[0] = now
 
         runner = Runner.from_cfg(cfg)
         runner.register_hook(Timer())
@@ -1464,8 +1539,9 @@ def main(argv=None) -> dict:
     init_default_scope('mmpose')
     bench = Bench(args)
     os.makedirs(bench.work_dir, exist_ok=True)
-    if args.plan:
+    if args.plan:  # trains nothing that a later run would resume
         return plan(bench, args.plan)
+    check_profile_stamp(bench)
     sections = args.only or list(SECTIONS)
     keep = args.only or args.report_only
     results = _read_json(bench.results_file, {}) if keep else {}
@@ -1482,13 +1558,15 @@ def main(argv=None) -> dict:
                          'threads'))
         for name, sec in results.items():
             m = sec.get('measured') if isinstance(sec, dict) else None
-            if m and (m['epochs'], m['profile']) != (bench.epochs,
-                                                     bench.profile_name):
+            if m and name not in sections and (m['epochs'], m['profile'], m.get('scale')) != (
+                    bench.epochs, bench.profile_name,
+                    bench.profile['scale']):
                 raise SystemExit(
                     f'crowd_benchmark: {bench.results_file} holds section '
                     f'{name!r} measured at {m["epochs"]} epochs '
-                    f'({m["profile"]}), not {bench.epochs}: re-run it too '
-                    '(--only ...) or write elsewhere (--out-dir)')
+                    f'({m["profile"]}, scale {m.get("scale")}), not '
+                    f'{bench.epochs} ({bench.profile["scale"]}): re-run it '
+                    'too (--only ...) or write elsewhere (--out-dir)')
         t0 = time.time()
         run_sections(bench, sections, results)
         print(f'[benchmark] sections {sections} took '

@@ -6,7 +6,9 @@ Scripts in tools/analysis import it by name (Python puts a script's folder
 on ``sys.path``).
 """
 import json
+import os
 import os.path as osp
+import time
 from typing import Callable, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -58,9 +60,14 @@ def bottomup_target_batch(model, codec: dict, data_root: str, split: str,
         training=training)
 
 
-def write_json(obj, path: str) -> str:
-    with open(path, 'w') as f:
-        json.dump(obj, f)
+def write_json(obj, path: str, indent: Optional[int] = None) -> str:
+    """Write ``obj`` to ``path`` whole or not at all: a temporary file
+    renamed into place, so an interrupted run never leaves half a file."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = path + '.part'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=indent)
+    os.replace(tmp, path)
     return path
 
 
@@ -158,6 +165,16 @@ def use_autocast(cfg, dtype: Optional[str],
     cfg.test_cfg = dict(type='AutocastTestLoop', dtype=dtype)
 
 
+def own_visualizer(cfg) -> None:
+    """Give the config's visualizer a name of its own. MMPose's runtime
+    names it ``'visualizer'``, and MMEngine keeps one instance per name
+    for the whole process: a second Runner in the same process would reuse
+    the first run's and write its scalars (the learning curve) into the
+    first run's ``vis_data``."""
+    if cfg.get('visualizer') is not None:
+        cfg.visualizer.name = f'visualizer@{cfg.work_dir}@{time.time_ns()}'
+
+
 def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
           resumable: bool = False, seed: Optional[int] = None,
           autocast: Optional[str] = None, val_interval: Optional[int] = None,
@@ -196,6 +213,7 @@ def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
     val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
     cfg.val_evaluator.ann_file = val_ann
     cfg.test_evaluator.ann_file = val_ann
+    own_visualizer(cfg)
     Runner.from_cfg(cfg).train()
     return ckpt
 
@@ -231,6 +249,7 @@ def evaluate(cfg_path: str,
     cfg.test_evaluator.ann_file = ann_file
     if outfile_prefix is not None:
         cfg.test_evaluator.outfile_prefix = outfile_prefix
+    own_visualizer(cfg)
     return Runner.from_cfg(cfg).test()
 
 
