@@ -216,3 +216,18 @@ def test_plan_times_every_row(tmp_path):
     for label in ('stock HRNet (top-down)', 'MIPNet N=2',
                   'sequential decoder (bottom-up)', '**all**'):
         assert f'| {label} |' in table
+
+
+def test_sections_written_by_another_process_are_kept(tmp_path):
+    """--only runs in separate processes: one process's write keeps what
+    another wrote to the results file since it started."""
+    from crowd_benchmark import Bench, _merge_from_disk, parse_args
+    from evidence_common import write_json
+    bench = Bench(parse_args(['--quick', '--work-dir', str(tmp_path),
+                              '--only', 'mipnet']))
+    write_json(dict(stock=dict(ap=2), mipnet=dict(ap=0), meta=dict(m=0)),
+               bench.results_file)
+    results = dict(stock=dict(ap=1), mipnet=dict(ap=3), meta=dict(m=1))
+    _merge_from_disk(bench, results, {'meta', 'data', 'mipnet'})
+    assert results == dict(stock=dict(ap=2), mipnet=dict(ap=3),
+                           meta=dict(m=1))

@@ -1022,6 +1022,16 @@ def section_bottomup_ae(bench: Bench, ctx: dict) -> dict:
                 ap_by_people=row['decodings']['default']['by_people'])
 
 
+def _merge_from_disk(bench: Bench, results: dict, done: set) -> None:
+    """With ``--only``, take the sections that another process wrote to
+    the results file since this one read it (all but ``done``, this
+    process's own)."""
+    if bench.args.only:
+        for key, sec in _read_json(bench.results_file, {}).items():
+            if key not in done:
+                results[key] = sec
+
+
 def run_sections(bench: Bench, sections, results: dict) -> dict:
     ensure_benchmark_data(bench)
     ctx = make_context(bench)
@@ -1033,9 +1043,11 @@ def run_sections(bench: Bench, sections, results: dict) -> dict:
         pairs=len(ctx['pairs']))
     order = ['stock', 'bottomup_ae', 'mipnet', 'hintpose', 'detposenet',
              'seqdecoder', 'cost']
+    done = {'meta', 'data'}  # what this process has written
     for name in order:
         if name not in sections:
             continue
+        _merge_from_disk(bench, results, done)
         t0 = time.time()
         print(f'\n[benchmark] section {name}', flush=True)
         if name == 'stock':
@@ -1059,6 +1071,8 @@ def run_sections(bench: Bench, sections, results: dict) -> dict:
                                autocast=bench.autocast,
                                section_wall_s=time.time() - t0)
         results[name] = _jsonable(sec)
+        done.add(name)
+        _merge_from_disk(bench, results, done)
         # written after every section: an interrupted run keeps the others
         write_json(results, bench.results_file, indent=1)
     return results
