@@ -68,8 +68,8 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 
 from evidence_common import (ROOT, coco_keypoint_ap, crowded_subset,
-                             evaluate, load_cfg, train, use_autocast,
-                             write_json)
+                             evaluate, load_cfg, own_visualizer, train,
+                             use_autocast, write_json)
 
 SECTIONS = ('stock', 'mipnet', 'hintpose', 'detposenet', 'seqdecoder',
             'bottomup_ae', 'cost')
@@ -1150,9 +1150,9 @@ def mechanism_text(name: str, results: dict) -> str:
 def write_report(bench: Bench, results: dict) -> str:
     """The tables between the profile's markers in ``OUT_DIR.md`` (the
     file is created with a title if missing), and the plots."""
-    plots = make_plots(bench, results) if all_rows(results) else {}
-    rel = osp.basename(bench.out_dir)
     rows = all_rows(results)
+    plots = make_plots(bench, results) if rows else {}
+    rel = osp.basename(bench.out_dir)
     stock = rows.get('stock')
     meta = results.get('meta', {})
     data = results.get('data', {})
@@ -1502,6 +1502,7 @@ def plan(bench: Bench, iters: int) -> dict:
         cfg.val_evaluator.ann_file = bench.val_ann  # built, never run
         cfg.test_evaluator.ann_file = bench.val_ann
         use_autocast(cfg, bench.autocast)
+        own_visualizer(cfg)
         times, last = [], [None]
 
         class Timer(Hook):
@@ -1572,9 +1573,9 @@ def main(argv=None) -> dict:
                          'threads'))
         for name, sec in results.items():
             m = sec.get('measured') if isinstance(sec, dict) else None
-            if m and name not in sections and (m['epochs'], m['profile'], m.get('scale')) != (
-                    bench.epochs, bench.profile_name,
-                    bench.profile['scale']):
+            here = (bench.epochs, bench.profile_name, bench.profile['scale'])
+            if m and name not in sections and (
+                    m['epochs'], m['profile'], m.get('scale')) != here:
                 raise SystemExit(
                     f'crowd_benchmark: {bench.results_file} holds section '
                     f'{name!r} measured at {m["epochs"]} epochs '
