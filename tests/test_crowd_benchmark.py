@@ -231,3 +231,35 @@ def test_sections_written_by_another_process_are_kept(tmp_path):
     _merge_from_disk(bench, results, {'meta', 'data', 'mipnet'})
     assert results == dict(stock=dict(ap=2), mipnet=dict(ap=3),
                            meta=dict(m=1))
+
+
+def test_gpu_report_is_rewritten_on_a_machine_without_gpu(tmp_path):
+    """--device cuda --report-only needs no GPU: the GPU results file
+    carried back is turned into its block here."""
+    from evidence_common import write_json
+    out = tmp_path / 'out'
+    write_json(dict(meta=dict(command='x', date='2026-01-01',
+                              profile='cuda', epochs=60,
+                              autocast='bfloat16', device='cuda',
+                              torch='t', device_name='GPU X')),
+               str(out / 'results_cuda.json'))
+    proc = _run('--device', 'cuda', '--report-only', '--out-dir',
+                    str(out), '--work-dir', str(tmp_path / 'wd'))
+    assert 'report:' in proc.stdout
+    text = (tmp_path / 'out.md').read_text()
+    assert '<!-- benchmark:cuda:start -->' in text and 'GPU X' in text
+
+
+def test_offline_stack_ops_stand_in_names_the_missing_op():
+    """The mmcv-lite stand-in that tools/misc/offline_stack.sh writes:
+    every op exists for MMCV's import-time check, and running one raises
+    an error that names it and the fix."""
+    import types
+    script = open(osp.join(REPO_ROOT, 'tools/misc/offline_stack.sh')).read()
+    src = script.split("<<'PY'\n", 1)[1].split('\nPY\n', 1)[0]
+    mod = types.ModuleType('mmcv_ext_stand_in')
+    exec(compile(src, 'offline_stack_ext', 'exec'), mod.__dict__)
+    assert hasattr(mod, 'nms') and hasattr(mod, 'roi_align_forward')
+    assert not hasattr(mod, '__wrapped__')
+    with pytest.raises(RuntimeError, match=r"'nms'.*full MMCV"):
+        mod.nms(None, None, 0.5)
