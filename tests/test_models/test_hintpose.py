@@ -70,16 +70,38 @@ def test_new_blocks_leave_the_stock_model_unchanged_at_init():
 
 
 def test_blocks_are_zero_initialised_but_trainable():
-    cue = InstanceCueBlock(out_channels=8)
+    cue = InstanceCueBlock(in_channels=8)
     fb = FeedbackBlock(in_channels=K, out_channels=8)
     for block in (cue, fb):
         block.init_weights()
-    assert cue(torch.rand(1, 1, 8, 8)).abs().max() == 0
+    x = torch.rand(1, 8, 8, 8)
+    torch.testing.assert_close(cue(x, torch.rand(1, 1, 8, 8)), x, rtol=0,
+                               atol=0)
     assert fb(torch.rand(1, K, 8, 8)).abs().max() == 0
-    out = cue(torch.rand(1, 1, 8, 8)).sum() + fb(torch.rand(1, K, 8, 8)).sum()
+    out = cue(x, torch.rand(1, 1, 8, 8)).sum() + fb(torch.rand(1, K, 8,
+                                                               8)).sum()
     out.backward()
     assert cue.proj.weight.grad.abs().sum() > 0
     assert fb.update.weight.grad.abs().sum() > 0
+
+
+def test_cue_block_sees_the_image_under_the_cue():
+    """The report's block aggregates image features with the cue: the same
+    cue on different features gives a different update (a cue-only
+    embedding would add the same bias to any image)."""
+    torch.manual_seed(0)
+    block = InstanceCueBlock(in_channels=8, mid_channels=16)
+    block.init_weights()
+    torch.nn.init.normal_(block.proj.weight, std=0.1)
+    block.eval()
+    cue = torch.zeros(1, 1, 8, 8)
+    cue[0, 0, 3, 3] = 1
+    x1, x2 = torch.rand(1, 8, 8, 8), torch.rand(1, 8, 8, 8)
+    with torch.no_grad():
+        d1, d2 = block(x1, cue) - x1, block(x2, cue) - x2
+    assert (d1 - d2).abs().max() > 1e-3
+    with pytest.raises(ValueError, match='does not match'):
+        block(x1, torch.zeros(2, 1, 8, 8))
 
 
 def test_cue_changes_the_output_once_trained():

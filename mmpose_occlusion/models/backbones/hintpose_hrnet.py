@@ -4,7 +4,8 @@
 unchanged) and adds:
 
 * ``cue_block`` (if ``use_cue``): the cue, rendered at the stem's resolution,
-  is embedded by two conv layers and added to the stem's output (§2.1);
+  is concatenated to the stem's output and two conv layers turn both into a
+  residual added to it (§2.1);
 * ``feedback`` (if ``num_hops > 1``): the previous hop's heatmaps are turned
   into a residual for the features after layer1 (§2.2).
 
@@ -87,7 +88,7 @@ class HintHRNet(HRNet):
             if cues is None:
                 raise ValueError('HintHRNet(use_cue=True) needs cues: add '
                                  'GenerateInstanceCue to the pipeline')
-            x = x + self.cue_block(cues)
+            x = self.cue_block(x, cues)
         return self.layer1(x)
 
     def forward_hop(self, f1: torch.Tensor,
