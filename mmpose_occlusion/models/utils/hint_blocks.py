@@ -51,6 +51,25 @@ class InstanceCueBlock(BaseModule):
         super().init_weights()
         constant_init(self.proj, 0)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Checkpoints of the earlier block (``embed``: conv-norm-ReLU of the
+        cue alone, then ``proj``) load as the same function: ``fuse`` gets
+        zero weights on the feature channels and the old weights on the cue
+        channel."""
+        old = f'{prefix}embed.conv.weight'
+        if old in state_dict and f'{prefix}fuse.conv.weight' not in \
+                state_dict:
+            w = state_dict.pop(old)
+            c = self.fuse.conv.in_channels - 1
+            state_dict[f'{prefix}fuse.conv.weight'] = torch.cat(
+                [w.new_zeros(w.shape[0], c, *w.shape[2:]), w], 1)
+            for key in list(state_dict):
+                if key.startswith(f'{prefix}embed.'):
+                    state_dict[key.replace(f'{prefix}embed.',
+                                           f'{prefix}fuse.', 1)] = \
+                        state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def forward(self, x: torch.Tensor, cue: torch.Tensor) -> torch.Tensor:
         """Features (R, C, h, w) and cue (R, 1, h, w) -> refined features
         (R, C, h, w)."""
