@@ -55,6 +55,9 @@ def parse_args(argv=None):
     g.add_argument('--cue-config', default=None,
                    help='HintPose: bottom-up model giving the cues')
     g.add_argument('--cue-checkpoint', default=None)
+    g.add_argument('--cue-mode', choices=('poses', 'peaks'), default='poses',
+                   help='one cue per person the bottom-up model found '
+                   '(poses) or its local heatmap peaks (peaks)')
     g.add_argument('--cue-thr', type=float, default=0.1)
     g.add_argument('--max-cues', type=int, default=3)
     g = p.add_argument_group('person boxes (one source)')
@@ -207,7 +210,8 @@ def build_chain(args):
     if args.cue_config:
         cue_source = BottomupCueSource.from_config(
             args.cue_config, args.cue_checkpoint, args.device,
-            threshold=args.cue_thr, max_per_box=args.max_cues)
+            mode=args.cue_mode, threshold=args.cue_thr,
+            max_per_box=args.max_cues)
     if args.coarse_pose_config:
         proposal = dict(
             type='CoarsePoseFilter',

@@ -73,3 +73,29 @@ def test_metafile_lists_the_method_configs(method):
     assert listed == on_disk
     with open(osp.join(REPO_ROOT, 'model-index.yml')) as f:
         assert f'configs/{method}/metafile.yml' in yaml.safe_load(f)['Import']
+
+
+@pytest.mark.parametrize('name', [
+    'td-hm_hrnet-w16-small-hintpose_1xb32-6e_synthcrowd-128x96',
+    'td-hm_hrnet-w16-small-hintpose-cue_1xb32-6e_synthcrowd-128x96',
+    'td-hm_hrnet-w32-hintpose_8xb64-210e_coco-256x192',
+    'td-hm_hrnet-w32-hintpose-cue_8xb64-210e_coco-256x192',
+    'td-hm_hrnet-w48-hintpose_8xb32-210e_coco-256x192',
+    'td-hm_hrnet-w32-hintpose_8xb64-210e_crowdpose-256x192',
+    'td-hm_hrnet-w32-hintpose-rr_8xb64-210e_coco-256x192',
+])
+def test_hintpose_cue_configs_train_cue_dependent_targets(name):
+    """With a cue, training moves cue and target to another person of the
+    crop (the others stacked before the flip); without one (-rr), never."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'hintpose',
+                                   name + '.py'))
+    types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    if not cfg.model.backbone.get('use_cue', True):
+        assert 'ChooseCueTarget' not in types
+        return
+    choose = types.index('ChooseCueTarget')
+    assert cfg.train_dataloader.dataset.pipeline[choose].other_prob > 0
+    assert types.index('SelectOtherInstances') < types.index('RandomFlip') \
+        < types.index('TopdownAffine') < choose < types.index(
+            'GenerateTarget') < types.index('GenerateInstanceCue')

@@ -17,10 +17,16 @@ meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index',
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody'),
     dict(type='RandomBBoxTransform'),
+    # the other people of the box (MIPNet's 3-keypoint rule), stacked after
+    # the box's own person so that the flip and the warp move them too
+    dict(type='SelectOtherInstances', num_instances=4),
+    dict(type='RandomFlip', direction='horizontal'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
+    # ours: half the crops that hold another person teach that person, with
+    # the cue on one of its joints (the cue decides whom to estimate)
+    dict(type='ChooseCueTarget', other_prob=0.5),
     dict(type='GenerateTarget', encoder=codec),
     # after GenerateTarget, which replaces the field mapping table
     dict(type='GenerateInstanceCue', gt='random_joint', sigma=2, jitter=1.5),

@@ -1,11 +1,19 @@
 """Instance cues from a bottom-up model (HintPose §3.1, evaluation).
 
-At test time HintPose takes its cues from the identity-free joint heatmaps of
-a bottom-up model: every local peak inside a person box is a cue, and each
-cue runs the box's crop once. ``BottomupCueSource`` wraps any MMPose
-bottom-up model whose head can output heatmaps (``test_cfg.output_heatmaps``;
-Associative Embedding, DEKR, CID, ...), maps its heatmaps back to the image
-and hands them to ``extract_cue_points``. ``write_cue_file`` stores the cues
+At test time HintPose takes its cues from a bottom-up model, and each cue
+runs the box's crop once. ``BottomupCueSource`` wraps any MMPose bottom-up
+model and gives each box one of two kinds of cues:
+
+* ``mode='poses'`` (default, ours): one cue per person the bottom-up model
+  found, the central confident joint of each of its grouped poses
+  (``pose_cue_points``) that falls inside the box. A cue then names a
+  person, which is what the cue was trained to mean.
+* ``mode='peaks'`` (the report's wording, "local peaks in each detected
+  bounding box"): local peaks of the identity-free joint heatmaps
+  (``test_cfg.output_heatmaps``; Associative Embedding, DEKR, CID, ...),
+  mapped back to the image, through ``extract_cue_points``. The strongest
+  peaks of any channel tend to be joints of the most salient person, so
+  several cues of a box often name the same person. ``write_cue_file`` stores the cues
 of every box of a COCO file for ``LoadCuePoints`` (dataset evaluation).
 
 Shapes: image (H, W, 3) BGR or a path; boxes (N, 4) x1, y1, x2, y2 in image
@@ -18,7 +26,8 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 import numpy as np
 import torch.nn as nn
 
-from mmpose_occlusion.models.utils import extract_cue_points
+from mmpose_occlusion.models.utils import extract_cue_points, pose_cue_points
+from .pose_source import BottomupPoseSource
 
 __all__ = ['BottomupCueSource', 'write_cue_file']
 
@@ -28,32 +37,45 @@ class BottomupCueSource:
 
     Args:
         model (nn.Module): an MMPose bottom-up estimator (e.g. from
-            ``mmpose.apis.init_model``); its ``test_cfg`` is given
-            ``output_heatmaps=True``.
-        threshold (float): a peak must exceed this heatmap value.
+            ``mmpose.apis.init_model``); in ``'peaks'`` mode its
+            ``test_cfg`` is given ``output_heatmaps=True``.
+        mode (str): ``'poses'`` (one cue per bottom-up person) or
+            ``'peaks'`` (local heatmap peaks).
+        threshold (float): ``'poses'``: a joint is confident above this
+            score; ``'peaks'``: a peak must exceed this heatmap value.
         max_per_box (int): at most this many cues per box.
-        min_distance (float): cues of one box closer than this (image pixels)
-            to a stronger one are dropped; about the spread of one person's
-            central joints at the data's scale.
-        channels (list[int], optional): heatmap channels to search (e.g. a
-            DEKR centre channel only); all by default.
+        min_distance (float, optional): cues of one box closer than this
+            (image pixels) to a stronger one are dropped. Defaults to 8 for
+            peaks (about the spread of one person's central joints) and 0
+            for poses (two people may stand close).
+        channels (list[int], optional): ``'peaks'``: heatmap channels to
+            search (e.g. a DEKR centre channel only); all by default.
     """
 
     def __init__(self,
                  model: nn.Module,
+                 mode: str = 'poses',
                  threshold: float = 0.1,
                  max_per_box: int = 3,
-                 min_distance: float = 8.0,
+                 min_distance: Optional[float] = None,
                  channels: Optional[List[int]] = None):
         if not hasattr(model, 'test_cfg') or not hasattr(model, 'head'):
             raise TypeError('BottomupCueSource takes an MMPose bottom-up '
                             f'estimator, got {type(model).__name__}')
+        if mode not in ('poses', 'peaks'):
+            raise ValueError(
+                f"mode must be 'poses' or 'peaks', got {mode!r}")
         self.model = model
-        self.model.test_cfg = dict(model.test_cfg or {}, output_heatmaps=True)
+        self.mode = mode
+        if mode == 'peaks':
+            self.model.test_cfg = dict(model.test_cfg or {},
+                                       output_heatmaps=True)
         self.threshold = threshold
         self.max_per_box = max_per_box
-        self.min_distance = min_distance
+        self.min_distance = (min_distance if min_distance is not None else
+                             8.0 if mode == 'peaks' else 0.0)
         self.channels = channels
+        self.poses = BottomupPoseSource(model)
 
     @classmethod
     def from_config(cls, config, checkpoint: Optional[str] = None,
@@ -98,6 +120,11 @@ class BottomupCueSource:
     def __call__(self, img: Union[str, np.ndarray], boxes
                  ) -> Tuple[List[np.ndarray], List[np.ndarray]]:
         """Cue points and scores inside each box (strongest first)."""
+        if self.mode == 'poses':
+            keypoints, scores = self.poses(img)
+            return pose_cue_points(
+                keypoints, scores, boxes, score_thr=self.threshold,
+                max_per_box=self.max_per_box, min_distance=self.min_distance)
         heatmaps, stride, offset = self.image_heatmaps(img)
         return extract_cue_points(
             heatmaps, boxes, threshold=self.threshold,

@@ -3,13 +3,15 @@ from . import synthetic
 from .coco_crowd_dataset import CocoCrowdDataset
 from .crowd_regions import (crop_region, crowd_groups, crowd_statistics,
                             find_crowd_regions, jitter_box, region_box)
-from .transforms import (GenerateInstanceCue, GenerateMultiInstanceTarget,
-                         LoadCuePoints, RandomCrowdRegionCrop,
+from .transforms import (ChooseCueTarget, GenerateInstanceCue,
+                         GenerateMultiInstanceTarget, LoadCuePoints,
+                         RandomCrowdRegionCrop,
                          SelectOtherInstances, render_cue,
                          select_other_instances)
 
 __all__ = [
-    'synthetic', 'GenerateInstanceCue', 'GenerateMultiInstanceTarget',
+    'synthetic', 'ChooseCueTarget', 'GenerateInstanceCue',
+    'GenerateMultiInstanceTarget',
     'LoadCuePoints', 'SelectOtherInstances', 'render_cue',
     'select_other_instances', 'CocoCrowdDataset', 'RandomCrowdRegionCrop',
     'crowd_groups', 'region_box', 'find_crowd_regions', 'jitter_box',

@@ -41,7 +41,8 @@ def test_bottomup_heatmaps_map_back_to_the_image(size):
     img = np.zeros((h, w, 3), np.uint8)
     x0, y0 = int(w * 0.6), int(h * 0.4)
     img[y0:y0 + 8, x0:x0 + 8] = 255  # centre (x0 + 3.5, y0 + 3.5)
-    source = BottomupCueSource(_dot_model(), threshold=0.5, max_per_box=3,
+    source = BottomupCueSource(_dot_model(), mode='peaks', threshold=0.5,
+                               max_per_box=3,
                                min_distance=20)
     boxes = [[x0 - 30, y0 - 30, x0 + 30, y0 + 30], [0, 0, 40, 40]]
     points, scores = source(img, boxes)
@@ -136,3 +137,58 @@ def test_bottomup_pose_source_gives_image_poses():
     assert scores.shape == kpts.shape[:2]
     with pytest.raises(TypeError, match='bottom-up'):
         BottomupPoseSource(torch.nn.Linear(2, 2))
+
+
+def _two_person_model(strong=0.9, weak=0.6):
+    """The AE config with a handmade head output: two people side by side
+    in one 256x256 image, person A (brighter heatmaps) 32 px left of person
+    B, every joint of A tagged 0 and of B tagged 5. The maps are made at
+    the input size (MMPose's AE head restores the heatmap size only under
+    flip test, which a handmade output cannot follow). Returns the model and
+    the two people's joints in image pixels."""
+    model = init_model(Config.fromfile(AE), None, device='cpu')
+    model.test_cfg = dict(model.test_cfg, flip_test=False)
+    model.extract_feat = lambda inputs: [inputs]
+    rng = np.random.default_rng(0)
+    a = np.stack([rng.integers(56, 88, 17), np.linspace(24, 232, 17)], 1)
+    b = a + np.array([32, 0])
+    heat = torch.zeros(1, 17, 256, 256)
+    tags = torch.zeros(1, 17, 256, 256)
+    ys, xs = torch.meshgrid(torch.arange(256.), torch.arange(256.),
+                            indexing='ij')
+    for k in range(17):
+        for (x, y), value, tag in ((a[k], strong, 0.0), (b[k], weak, 5.0)):
+            g = torch.exp(-((xs - x)**2 + (ys - y)**2) / (2 * 6.0**2))
+            heat[0, k] = torch.maximum(heat[0, k], value * g)
+            tags[0, k][g > 0.01] = tag
+
+    def head_forward(feats):
+        n = feats[0].shape[0]
+        return heat.repeat(n, 1, 1, 1), tags.repeat(n, 1, 1, 1)
+
+    model.head.forward = head_forward
+    return model, a.astype(np.float32), b.astype(np.float32)
+
+
+def test_pose_cues_give_one_cue_per_person_in_the_box():
+    """Two people in one box: one cue on each (the grouped poses' central
+    joints); the report's peaks put every cue on the brighter person."""
+    model, a, b = _two_person_model()
+    img = np.zeros((256, 256, 3), np.uint8)
+    box = [[a[:, 0].min() - 20, 0, b[:, 0].max() + 20, 255]]
+    points, _ = BottomupCueSource(model)(img, box)
+    assert len(points[0]) == 2
+    nearest = []
+    for p in points[0]:
+        da = np.linalg.norm(a - p, axis=1).min()
+        db = np.linalg.norm(b - p, axis=1).min()
+        assert min(da, db) <= 4  # on a joint of a person
+        nearest.append('a' if da < db else 'b')
+    assert sorted(nearest) == ['a', 'b']
+
+    peaks, _ = BottomupCueSource(model, mode='peaks', max_per_box=2,
+                                 threshold=0.3)(img, box)
+    on_a = [np.linalg.norm(a - p, axis=1).min() <= 4 for p in peaks[0]]
+    assert len(peaks[0]) == 2 and all(on_a)
+    with pytest.raises(ValueError, match="'poses' or 'peaks'"):
+        BottomupCueSource(model, mode='joints')

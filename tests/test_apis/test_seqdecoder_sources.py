@@ -49,7 +49,8 @@ def _scripted_model(people_hm):
 def test_part_heatmaps_give_hintpose_cues_in_image_pixels():
     img = np.zeros((256, 320, 3), np.uint8)
     img[120:136, 200:216] = 255  # centre (207.5, 127.5)
-    source = BottomupCueSource(_scripted_model([]), threshold=0.5,
+    source = BottomupCueSource(_scripted_model([]), mode='peaks',
+                               threshold=0.5,
                                max_per_box=2, min_distance=20)
     points, _ = source(img, [[150, 80, 260, 180], [0, 0, 60, 60]])
     assert len(points[0]) == 1 and len(points[1]) == 0

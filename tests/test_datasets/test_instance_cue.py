@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from mmpose.datasets import CocoDataset
+from mmpose.structures.bbox import get_warp_matrix
 from mmpose_occlusion.datasets.transforms import (GenerateInstanceCue,
                                                   render_cue)
 
@@ -117,3 +118,123 @@ def test_load_cue_points_by_annotation_id(tmp_path):
     bad.write_text('not json')
     with pytest.raises(ValueError, match='bad.json'):
         LoadCuePoints(str(bad))
+
+
+CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
+             sigma=2)
+
+
+def _cue_target_dataset(root, other_prob):
+    from mmpose_occlusion.datasets.transforms import ChooseCueTarget  # noqa
+    return CocoDataset(
+        data_root=root, ann_file='annotations/person_keypoints_train.json',
+        data_prefix=dict(img='train/'), data_mode='topdown',
+        pipeline=[
+            dict(type='LoadImage'),
+            dict(type='GetBBoxCenterScale'),
+            dict(type='RandomHalfBody'),
+            dict(type='RandomBBoxTransform'),
+            dict(type='SelectOtherInstances', num_instances=4),
+            dict(type='RandomFlip', direction='horizontal'),
+            dict(type='TopdownAffine', input_size=(96, 128)),
+            dict(type='ChooseCueTarget', other_prob=other_prob),
+            dict(type='GenerateTarget', encoder=CODEC),
+            dict(type='GenerateInstanceCue', gt='random_joint', sigma=1.0,
+                 jitter=0.0),
+            dict(type='PackPoseInputs', pack_transformed=True,
+                 meta_keys=('id', 'img_id', 'input_center', 'input_scale',
+                            'flip', 'ori_shape', 'bbox_rotation',
+                            'cue_target')),
+        ])
+
+
+def _warped(ann, meta, flip_indices):
+    """An annotation's keypoints moved by the sample's flip and warp."""
+    k = np.array(ann['keypoints'], np.float32).reshape(17, 3)
+    xy, vis = k[:, :2].copy(), k[:, 2] > 0
+    if meta['flip']:
+        xy[:, 0] = meta['ori_shape'][1] - 1 - xy[:, 0]
+        xy, vis = xy[flip_indices], vis[flip_indices]
+    warp = get_warp_matrix(np.array(meta['input_center'], np.float32),
+                           np.array(meta['input_scale'], np.float32),
+                           float(meta['bbox_rotation'][0]),
+                           output_size=(96, 128))
+    return xy @ warp[:, :2].T + warp[:, 2], vis
+
+
+def test_cue_and_target_move_to_the_other_person_together(tiny_synth):
+    """Over many crowded crops both the box's own person and another one
+    become the target; the heatmap target is that person's pose, and the
+    cue sits on one of that person's joints, every time."""
+    import json
+    import os.path as osp
+    np.random.seed(0)
+    ds = _cue_target_dataset(tiny_synth, other_prob=0.5)
+    with open(osp.join(tiny_synth,
+                       'annotations/person_keypoints_train.json')) as f:
+        coco = json.load(f)
+    flip_indices = ds.metainfo['flip_indices']
+    own = other = 0
+    for _ in range(4):
+        for i in range(len(ds)):
+            s = ds[i]['data_samples']
+            meta = s.metainfo
+            target = s.gt_instances.transformed_keypoints[0]
+            vis = s.gt_instances.keypoints_visible[0] > 0
+            # which annotated person of the image is the target
+            match = []
+            for ann in coco['annotations']:
+                if ann['image_id'] != meta['img_id']:
+                    continue
+                xy, v = _warped(ann, meta, flip_indices)
+                if np.array_equal(v, vis) and np.allclose(
+                        xy[v], target[vis], atol=1e-2):
+                    match.append(ann['id'])
+            assert len(match) == 1
+            assert (match[0] == meta['id']) == (meta['cue_target'] == 0)
+            own += meta['cue_target'] == 0
+            other += meta['cue_target'] > 0
+            # heatmap peaks on the target's joints
+            hm = s.gt_fields.heatmaps.numpy()
+            w = s.gt_instance_labels.keypoint_weights.numpy()[0]
+            on_map = (target[:, 0] >= 0) & (target[:, 0] < 96) & (
+                target[:, 1] >= 0) & (target[:, 1] < 128)
+            for k in np.flatnonzero((w > 0) & on_map):
+                y, x = np.unravel_index(hm[k].argmax(), hm[k].shape)
+                assert np.abs(np.array([x, y]) - target[k] / 4.0).max() <= 1
+            # the cue on one of the target's labelled joints in the input
+            if (vis & on_map).any():
+                d = np.linalg.norm(target[vis & on_map] / 4.0 - _peaks(
+                    s.gt_fields.instance_cue.numpy())[0], axis=1)
+                assert d.min() <= TOL
+    assert own > 10 and other > 10
+
+
+def test_cue_target_stays_on_the_own_person_without_others():
+    from mmpose_occlusion.datasets.transforms import ChooseCueTarget
+    kpts = np.array([[[10., 10.], [20., 20.], [30., 30.]],
+                     [[50., 50.], [60., 60.], [70., 70.]],
+                     [[200., 10.], [210., 20.], [220., 30.]]], np.float32)
+    results = dict(input_size=(96, 128), keypoints=kpts.copy(),
+                   transformed_keypoints=kpts.copy(),
+                   keypoints_visible=np.ones((3, 3), np.float32))
+    # person 2 lies outside the 96-pixel-wide input: never a target
+    seen = set()
+    for seed in range(40):
+        np.random.seed(seed)
+        out = ChooseCueTarget(other_prob=0.5)(
+            {k: v.copy() if hasattr(v, 'copy') else v
+             for k, v in results.items()})
+        seen.add(out['cue_target'])
+        assert out['transformed_keypoints'].shape == (1, 3, 2)
+        np.testing.assert_array_equal(out['transformed_keypoints'][0],
+                                      kpts[out['cue_target']])
+    assert seen == {0, 1}
+    out = ChooseCueTarget(other_prob=1.0)(dict(
+        results, transformed_keypoints=kpts[:1], keypoints=kpts[:1],
+        keypoints_visible=np.ones((1, 3), np.float32)))
+    assert out['cue_target'] == 0
+    with pytest.raises(ValueError, match='other_prob'):
+        ChooseCueTarget(other_prob=1.5)
+    with pytest.raises(KeyError, match='after TopdownAffine'):
+        ChooseCueTarget()(dict(keypoints=kpts))

@@ -70,16 +70,38 @@ def test_new_blocks_leave_the_stock_model_unchanged_at_init():
 
 
 def test_blocks_are_zero_initialised_but_trainable():
-    cue = InstanceCueBlock(out_channels=8)
+    cue = InstanceCueBlock(in_channels=8)
     fb = FeedbackBlock(in_channels=K, out_channels=8)
     for block in (cue, fb):
         block.init_weights()
-    assert cue(torch.rand(1, 1, 8, 8)).abs().max() == 0
+    x = torch.rand(1, 8, 8, 8)
+    torch.testing.assert_close(cue(x, torch.rand(1, 1, 8, 8)), x, rtol=0,
+                               atol=0)
     assert fb(torch.rand(1, K, 8, 8)).abs().max() == 0
-    out = cue(torch.rand(1, 1, 8, 8)).sum() + fb(torch.rand(1, K, 8, 8)).sum()
+    out = cue(x, torch.rand(1, 1, 8, 8)).sum() + fb(torch.rand(1, K, 8,
+                                                               8)).sum()
     out.backward()
     assert cue.proj.weight.grad.abs().sum() > 0
     assert fb.update.weight.grad.abs().sum() > 0
+
+
+def test_cue_block_sees_the_image_under_the_cue():
+    """The report's block aggregates image features with the cue: the same
+    cue on different features gives a different update (a cue-only
+    embedding would add the same bias to any image)."""
+    torch.manual_seed(0)
+    block = InstanceCueBlock(in_channels=8, mid_channels=16)
+    block.init_weights()
+    torch.nn.init.normal_(block.proj.weight, std=0.1)
+    block.eval()
+    cue = torch.zeros(1, 1, 8, 8)
+    cue[0, 0, 3, 3] = 1
+    x1, x2 = torch.rand(1, 8, 8, 8), torch.rand(1, 8, 8, 8)
+    with torch.no_grad():
+        d1, d2 = block(x1, cue) - x1, block(x2, cue) - x2
+    assert (d1 - d2).abs().max() > 1e-3
+    with pytest.raises(ValueError, match='does not match'):
+        block(x1, torch.zeros(2, 1, 8, 8))
 
 
 def test_cue_changes_the_output_once_trained():
@@ -206,3 +228,96 @@ def test_cues_from_given_poses():
     assert len(points[2]) == 0
     with pytest.raises(ValueError, match='keypoints must be'):
         pose_cue_points(kpts[0], scores[0], boxes)
+
+
+def _hop_bns(model):
+    return model.backbone.hop_norm_layers()
+
+
+def test_per_hop_statistics_are_tracked_and_used_per_hop():
+    """hop_norm='per_hop': training updates hop t's running statistics
+    only from hop t's features; at test time hop t is normalised by its
+    own set. The training step itself is the shared model's."""
+    shared = _build(num_hops=3)
+    torch.nn.init.normal_(shared.backbone.feedback.update.weight, std=0.5)
+    per_hop = _build(num_hops=3, hop_norm='per_hop')
+    per_hop.load_state_dict(shared.state_dict(), strict=False)
+    for bn in _hop_bns(per_hop):  # the shared statistics, for every hop
+        torch.testing.assert_close(bn.hop_running_mean,
+                                   bn.running_mean[None].expand(3, -1))
+    x, samples = torch.randn(2, 3, 64, 64), _samples([1, 1])
+    losses = [m.loss(x, samples) for m in (shared, per_hop)]
+    for k in losses[0]:
+        torch.testing.assert_close(losses[0][k], losses[1][k])
+    # every hop moved its own statistics, and differently
+    bn = _hop_bns(per_hop)[-1]
+    rows = bn.hop_running_mean
+    assert not torch.allclose(rows[0], rows[2])
+    # at test time the last hop reads the last set
+    per_hop.eval()
+    with torch.no_grad():
+        per_hop.forward_hops(x, torch.rand(2, 1, 16, 16), [1, 1])
+    assert bn.running_mean.data_ptr() == rows[2].data_ptr()
+    shared.eval()
+    with torch.no_grad():
+        a = shared.forward_hops(x, torch.rand(2, 1, 16, 16), [1, 1])[0]
+    with torch.no_grad():
+        b = per_hop.forward_hops(x, torch.rand(2, 1, 16, 16), [1, 1])[0]
+    assert not torch.allclose(a[-1], b[-1])
+
+
+def test_per_hop_model_gives_the_stock_output_from_stock_weights():
+    stock = _build('HRNet')
+    hint = _build(num_hops=3, hop_norm='per_hop')
+    result = hint.load_state_dict(stock.state_dict(), strict=False)
+    assert {k.split('.')[1] for k in result.missing_keys} <= {
+        'cue_block', 'feedback'}
+    stock.eval()
+    hint.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = stock(x, None, mode='tensor')
+        heatmaps, _ = hint.forward_hops(x, torch.rand(2, 1, 16, 16), [1, 1])
+    for h in heatmaps:
+        torch.testing.assert_close(h, expected)
+    with pytest.raises(ValueError, match='hop_norm'):
+        _build(hop_norm='per_layer')
+
+
+def test_output_hop_selects_the_hop_that_is_decoded():
+    hint = _build(num_hops=3)
+    torch.nn.init.normal_(hint.backbone.feedback.update.weight, std=0.5)
+    hint.eval()
+    x, samples = torch.randn(2, 3, 64, 64), _samples([1, 1], False)
+    cues = torch.stack([s.gt_fields.instance_cue for s in samples])
+    with torch.no_grad():
+        heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
+        for hop in (1, 3):
+            hint.test_cfg = dict(flip_test=False, output_hop=hop,
+                                 output_heatmaps=True)
+            out = hint.predict(x, samples)
+            torch.testing.assert_close(out[0].pred_fields.heatmaps,
+                                       heatmaps[hop - 1][0])
+    hint.test_cfg = dict(output_hop=4)
+    with pytest.raises(ValueError, match='output_hop'):
+        hint.predict(x, samples)
+
+
+def test_checkpoints_of_the_cue_only_block_load_as_the_same_function():
+    """The earlier block embedded the cue alone (conv-BN-ReLU, conv) and
+    added it; its weights load into the new block with the same output."""
+    from mmcv.cnn import ConvModule
+    torch.manual_seed(0)
+    embed = ConvModule(1, 16, 3, padding=1, norm_cfg=dict(type='BN'))
+    proj = torch.nn.Conv2d(16, 8, 3, padding=1)
+    embed.bn.running_mean.normal_()
+    embed.bn.weight.data.normal_()
+    old = {f'embed.{k}': v for k, v in embed.state_dict().items()}
+    old.update({f'proj.{k}': v for k, v in proj.state_dict().items()})
+    block = InstanceCueBlock(in_channels=8, mid_channels=16)
+    block.load_state_dict(old)
+    embed.eval()
+    block.eval()
+    x, cue = torch.rand(2, 8, 8, 8), torch.rand(2, 1, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(block(x, cue), x + proj(embed(cue)))

@@ -801,17 +801,17 @@ def ae_context(bench: Bench, ctx: dict) -> None:
     ckpt = bench.train('bottomup_ae', 0)
     cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
     run_dir = bench.run_dir('bottomup_ae', 0)
-    # cue settings of docs/hintpose.md (people are ~100 px tall)
+    # one cue per person the AE model found (BottomupCueSource's default)
     source = BottomupCueSource.from_config(cfg, ckpt, device=bench.device,
-                                           threshold=0.1, max_per_box=3,
-                                           min_distance=12.0)
+                                           mode='poses', threshold=0.1,
+                                           max_per_box=3)
 
     def cue_fn(image, boxes):
         return source(osp.join(bench.img_dir, image['file_name']), boxes)[0]
 
     files = {}
     for name, bbox in (('all', None), ('front', ctx['front_boxes'])):
-        path = osp.join(run_dir, f'cues_{name}.json')
+        path = osp.join(run_dir, f'cues_{source.mode}_{name}.json')
         if not osp.isfile(path):
             write_cue_file(cue_fn, bench.val_ann if bbox is None else
                            ctx['crowded_gt'], path, bbox_file=bbox)

@@ -72,9 +72,13 @@ def parse_args():
                    help='bottom-up peak threshold')
     p.add_argument('--max-cues', type=int, default=3,
                    help='bottom-up cues per box at most')
-    p.add_argument('--min-distance', type=float, default=12.0,
-                   help='bottom-up cues of a box at least this far apart '
-                   '(image pixels; the synthetic people are ~100 px tall)')
+    p.add_argument('--cue-mode', choices=('poses', 'peaks'), default='poses',
+                   help='bottom-up cues: one per grouped person (poses) or '
+                   'local heatmap peaks (peaks, the report\'s wording)')
+    p.add_argument('--min-distance', type=float, default=None,
+                   help='cues of a box closer than this (image pixels) to a '
+                   'stronger one are dropped (default 12 for peaks, 0 for '
+                   'poses)')
     return p.parse_args()
 
 
@@ -174,8 +178,10 @@ def cue_switching(cfg_path, ckpt, data_root, pairs, work_dir):
 def bottomup_cue_file(cfg_path, ckpt, data_root, ann_file, out_file, args):
     from mmpose_occlusion.apis import BottomupCueSource, write_cue_file
     source = BottomupCueSource.from_config(
-        osp.join(ROOT, cfg_path), ckpt, threshold=args.cue_thr,
-        max_per_box=args.max_cues, min_distance=args.min_distance)
+        osp.join(ROOT, cfg_path), ckpt, mode=args.cue_mode,
+        threshold=args.cue_thr, max_per_box=args.max_cues,
+        min_distance=(args.min_distance if args.min_distance is not None
+                      else 12.0 if args.cue_mode == 'peaks' else 0.0))
     img_dir = osp.join(data_root, 'val')
 
     def cue_fn(image, boxes):

@@ -1,8 +1,9 @@
 """Write HintPose cue points for every person box of a COCO file, for the
 ``LoadCuePoints`` transform (dataset evaluation with cues; HintPose §3.1).
 
-Cues come from a bottom-up model (local peaks of its joint heatmaps inside
-each box) or from given poses (COCO keypoint results of another model, or a
+Cues come from a bottom-up model (one per person it found, the central
+joint of each grouped pose inside the box, or with ``--cue-mode peaks`` the
+local peaks of its joint heatmaps inside each box) or from given poses (COCO keypoint results of another model, or a
 COCO keypoint file's ground truth for an upper-bound evaluation): one cue per
 pose, its confident joint nearest the pose's centre, for each box it falls in.
 
@@ -10,7 +11,7 @@ Usage::
 
     # from an MMPose bottom-up model
     python tools/misc/make_cue_file.py ANN_FILE IMG_DIR OUT.json \\
-        --bottomup CONFIG CHECKPOINT [--thr 0.1] [--max-per-box 3]
+        --bottomup CONFIG CHECKPOINT [--cue-mode poses|peaks] [--thr 0.1]
     # from given poses
     python tools/misc/make_cue_file.py ANN_FILE IMG_DIR OUT.json \\
         --poses RESULTS_OR_GT.json
@@ -39,7 +40,13 @@ def parse_args():
                    help='peak threshold (bottom-up) or joint score '
                    'threshold (poses; visibility for ground truth)')
     p.add_argument('--max-per-box', type=int, default=3)
-    p.add_argument('--min-distance', type=float, default=8.0)
+    p.add_argument('--cue-mode', choices=('poses', 'peaks'), default='poses',
+                   help='--bottomup: one cue per grouped person (poses) or '
+                   'local heatmap peaks (peaks)')
+    p.add_argument('--min-distance', type=float, default=None,
+                   help='cues of a box closer than this (image pixels) to a '
+                   'stronger one are dropped (default: 8 for heatmap peaks, '
+                   '0 for poses)')
     p.add_argument('--device', default='cpu')
     return p.parse_args()
 
@@ -73,7 +80,7 @@ def main():
     if args.bottomup:
         source = BottomupCueSource.from_config(
             args.bottomup[0], args.bottomup[1], args.device,
-            threshold=args.thr, max_per_box=args.max_per_box,
+            mode=args.cue_mode, threshold=args.thr, max_per_box=args.max_per_box,
             min_distance=args.min_distance)
 
         def cue_fn(image, boxes):
@@ -81,7 +88,7 @@ def main():
                           boxes)[0]
     else:
         cue_fn = pose_cue_fn(args.poses, args.thr, args.max_per_box,
-                             args.min_distance)
+                             args.min_distance or 0.0)
     counts = write_cue_file(cue_fn, args.ann_file, args.out, args.bbox_file)
     print(f'\n{counts["cues"]} cues for {counts["boxes"]} boxes '
           f'({counts["boxes_without_cue"]} without) -> {args.out}')

@@ -10,11 +10,21 @@ the first of these sources that applies:
    bottom-up model's heatmaps inside the box, or given poses. They are moved
    with the sample's flip and warp, so several cues give several instances.
 2. ground truth (``gt='random_joint'``, for training): a random labelled
-   joint of the box's own person (``transformed_keypoints[0]``, so the flip,
-   half-body crop and affine already apply), jittered (§3.1);
+   joint of the sample's target person (``transformed_keypoints[0]``, so the
+   flip, half-body crop and affine already apply; the box's own person, or
+   the one ``ChooseCueTarget`` chose), jittered (§3.1);
    ``gt='nearest_centroid'`` picks, deterministically, the labelled joint
    nearest to the mean of the labelled joints (for upper-bound evaluation).
 3. the centre of the box (the centre of the input).
+
+Which person a training sample teaches is chosen before that by
+``ChooseCueTarget`` (ours, our reading of "randomly selecting a joint among
+ground-truth joints" together with Fig. 3, where the prediction follows the
+cue from one person of a box to another): in a crop that holds another
+annotated person (stacked by MIPNet's ``SelectOtherInstances``), with
+probability ``other_prob`` that person becomes the target, so the cue and the
+heatmap target move together and the cue is the only thing that says whom to
+estimate. Otherwise the box's own person is the target, as in stock MMPose.
 
 Shapes: ``instance_cue`` (M, h, w) float32 with (w, h) = input_size / stride;
 ``cue_points_input`` (M, 2) the cue positions in input pixels. The cue is
@@ -32,7 +42,8 @@ from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.registry import TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
 
-__all__ = ['GenerateInstanceCue', 'LoadCuePoints', 'render_cue']
+__all__ = ['ChooseCueTarget', 'GenerateInstanceCue', 'LoadCuePoints',
+           'render_cue']
 
 
 def render_cue(points: np.ndarray, size, sigma: float) -> np.ndarray:
@@ -44,6 +55,81 @@ def render_cue(points: np.ndarray, size, sigma: float) -> np.ndarray:
     py = points[:, 1, None, None].astype(np.float32)
     return np.exp(-((xs - px)**2 + (ys - py)**2) / (2 * sigma**2)).astype(
         np.float32)
+
+
+@TRANSFORMS.register_module()
+class ChooseCueTarget(BaseTransform):
+    """Choose the person a HintPose training sample teaches (ours).
+
+    The sample's people are the box's own person (row 0) and the others
+    that ``SelectOtherInstances`` stacked after it (MIPNet's §3.1 rule: at
+    least ``min_keypoints`` labelled keypoints inside the box), moved by
+    the same flip, half-body crop and affine. Of the others, those that still
+    have ``min_keypoints`` labelled keypoints inside the network input are
+    candidates. If there is one, with probability ``other_prob`` a random
+    candidate becomes the target, else the own person. The instance fields
+    are cut to the target alone, so the stock ``GenerateTarget`` encodes its
+    heatmaps and ``GenerateInstanceCue(gt='random_joint')`` puts the cue on
+    one of its joints.
+
+    Pipeline: ``GetBBoxCenterScale``, ``RandomHalfBody``,
+    ``RandomBBoxTransform``, ``SelectOtherInstances``, ``RandomFlip``,
+    ``TopdownAffine``, ``ChooseCueTarget``, ``GenerateTarget``,
+    ``GenerateInstanceCue``.
+
+    Required keys: ``transformed_keypoints`` (n, K, 2), ``keypoints``,
+    ``keypoints_visible`` (n, K), ``input_size``.
+
+    Modified keys: ``keypoints``, ``keypoints_visible``,
+    ``transformed_keypoints`` (and ``keypoints_visible_weights`` if present)
+    cut to (1, ...), the target's. Added key: ``cue_target``, the target's
+    row among the n (0: the box's own person).
+
+    Args:
+        other_prob (float): probability of teaching another person when
+            the crop holds one. Defaults to 0.5.
+        min_keypoints (int): labelled keypoints of another person that must
+            lie inside the input. Defaults to 3 (MIPNet's k).
+    """
+
+    def __init__(self, other_prob: float = 0.5, min_keypoints: int = 3):
+        super().__init__()
+        if not 0.0 <= other_prob <= 1.0:
+            raise ValueError(f'other_prob must be in [0, 1], got {other_prob}')
+        if min_keypoints < 1:
+            raise ValueError(
+                f'min_keypoints must be >= 1, got {min_keypoints}')
+        self.other_prob = other_prob
+        self.min_keypoints = min_keypoints
+
+    def transform(self, results: Dict) -> Optional[dict]:
+        if 'transformed_keypoints' not in results:
+            raise KeyError('ChooseCueTarget runs after TopdownAffine (it '
+                           'needs transformed_keypoints); put '
+                           'SelectOtherInstances before RandomFlip to give '
+                           'it the other people of the box')
+        kpts = results['transformed_keypoints'][..., :2]
+        n = kpts.shape[0]
+        target = 0
+        if n > 1:
+            w, h = results['input_size']
+            inside = ((kpts[..., 0] >= 0) & (kpts[..., 0] < w) &
+                      (kpts[..., 1] >= 0) & (kpts[..., 1] < h) &
+                      (results['keypoints_visible'] > 0))
+            candidates = 1 + np.flatnonzero(
+                inside[1:].sum(1) >= self.min_keypoints)
+            if len(candidates) and np.random.rand() < self.other_prob:
+                target = int(np.random.choice(candidates))
+        for key in ('keypoints', 'keypoints_visible', 'transformed_keypoints',
+                    'keypoints_visible_weights'):
+            if key in results and len(results[key]) == n:
+                results[key] = results[key][target:target + 1]
+        results['cue_target'] = target
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(other_prob={self.other_prob}, '
+                f'min_keypoints={self.min_keypoints})')
 
 
 @TRANSFORMS.register_module()

@@ -4,7 +4,8 @@
 unchanged) and adds:
 
 * ``cue_block`` (if ``use_cue``): the cue, rendered at the stem's resolution,
-  is embedded by two conv layers and added to the stem's output (§2.1);
+  is concatenated to the stem's output and two conv layers turn both into a
+  residual added to it (§2.1);
 * ``feedback`` (if ``num_hops > 1``): the previous hop's heatmaps are turned
   into a residual for the features after layer1 (§2.2).
 
@@ -13,15 +14,28 @@ The hop loop needs the head (its heatmaps are fed back), so the estimator
 
 * ``forward_stem(x, cues, counts)``: stem once per image (B rows), then the
   cue of every (image, cue) row and layer1 on R = Σ counts rows;
-* ``forward_hop(f1, prev_heatmaps)``: transition1 to stage4 on the R rows,
-  with the feedback of the previous hop added to ``f1``.
+* ``forward_hop(f1, prev_heatmaps, hop)``: transition1 to stage4 on the R
+  rows, with the feedback of the previous hop added to ``f1``.
+
+Normalisation over hops (``hop_norm``, ours): the hops share every weight,
+and with ``'shared'`` (stock BatchNorm) also the running statistics, so at
+test time each hop is normalised by statistics averaged over all hops. With
+``'per_hop'`` every BatchNorm layer of the hop path (transition1 .. stage4
+and the feedback block) keeps one set of running statistics per hop
+(buffers ``hop_running_mean`` / ``hop_running_var``, (num_hops, C)) and
+uses hop t's set at hop t. Training steps are the same either way (training
+normalises by batch statistics); only the statistics used at test time
+differ, so a model trained with ``'shared'`` can be given per-hop
+statistics afterwards (``init_hop_stats`` and a pass over training data,
+``tools/analysis/hintpose_hops.py``).
 
 Shapes: x (B, 3, H, W); cues (R, 1, H/4, W/4); f1 (R, C_1, H/4, W/4);
 heatmaps (R, K, H/4, W/4).
 """
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpose.models.backbones import HRNet
 from mmpose.registry import MODELS
@@ -42,6 +56,8 @@ class HintHRNet(HRNet):
         num_keypoints (int): K, heatmap channels fed back.
         cue_channels (int): width of the cue block's first layer.
         hint_channels (int): width between the two feedback blocks.
+        hop_norm (str): ``'shared'`` (one set of BatchNorm running
+            statistics for all hops, stock) or ``'per_hop'`` (one per hop).
         **kwargs: the arguments of MMPose's ``HRNet``.
     """
 
@@ -51,12 +67,17 @@ class HintHRNet(HRNet):
                  num_keypoints: int = 17,
                  cue_channels: int = 64,
                  hint_channels: int = 64,
+                 hop_norm: str = 'shared',
                  **kwargs):
         super().__init__(**kwargs)
         if num_hops < 1:
             raise ValueError(f'num_hops must be >= 1, got {num_hops}')
+        if hop_norm not in ('shared', 'per_hop'):
+            raise ValueError("hop_norm must be 'shared' or 'per_hop', got "
+                             f'{hop_norm!r}')
         self.use_cue = use_cue
         self.num_hops = num_hops
+        self.hop_norm = hop_norm
         if use_cue:
             self.cue_block = InstanceCueBlock(
                 self.conv2.out_channels, cue_channels,
@@ -66,6 +87,54 @@ class HintHRNet(HRNet):
                                           self.layer1[-1].out_channels,
                                           hint_channels,
                                           norm_cfg=self.norm_cfg)
+        if hop_norm == 'per_hop' and num_hops > 1:
+            self.init_hop_stats()
+
+    def hop_norm_layers(self) -> List[_BatchNorm]:
+        """The BatchNorm layers that run once per hop."""
+        parts = [self.transition1, self.stage2, self.transition2, self.stage3,
+                 self.transition3, self.stage4]
+        if hasattr(self, 'feedback'):
+            parts.append(self.feedback)
+        return [
+            m for part in parts for m in part.modules()
+            if isinstance(m, _BatchNorm) and m.track_running_stats
+        ]
+
+    def init_hop_stats(self) -> None:
+        """Give every hop-path BatchNorm one set of running statistics per
+        hop, each a copy of its current (shared) statistics."""
+        self.hop_norm = 'per_hop'
+        for bn in self.hop_norm_layers():
+            for name in ('running_mean', 'running_var'):
+                stats = getattr(bn, name).detach().clone()
+                bn.register_buffer(f'hop_{name}',
+                                   stats[None].repeat(self.num_hops, 1))
+
+    def use_hop_stats(self, hop: int) -> None:
+        """Point the running statistics of the hop path at hop ``hop``'s
+        set (0-based); BatchNorm updates and reads them in place."""
+        if self.hop_norm != 'per_hop' or self.num_hops == 1:
+            return
+        for bn in self.hop_norm_layers():
+            bn.running_mean = bn.hop_running_mean[hop]
+            bn.running_var = bn.hop_running_var[hop]
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """A checkpoint without per-hop statistics (stock HRNet, or a
+        ``'shared'`` HintPose) gives every hop its shared statistics."""
+        if self.hop_norm == 'per_hop' and self.num_hops > 1:
+            hop_layers = set(map(id, self.hop_norm_layers()))
+            for name, bn in self.named_modules():
+                if id(bn) not in hop_layers:
+                    continue
+                for stat in ('running_mean', 'running_var'):
+                    src = f'{prefix}{name}.{stat}'
+                    dst = f'{prefix}{name}.hop_{stat}'
+                    if dst not in state_dict and src in state_dict:
+                        state_dict[dst] = state_dict[src][None].repeat(
+                            self.num_hops, 1)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def init_weights(self):
         super().init_weights()
@@ -87,12 +156,15 @@ class HintHRNet(HRNet):
             if cues is None:
                 raise ValueError('HintHRNet(use_cue=True) needs cues: add '
                                  'GenerateInstanceCue to the pipeline')
-            x = x + self.cue_block(cues)
+            x = self.cue_block(x, cues)
         return self.layer1(x)
 
     def forward_hop(self, f1: torch.Tensor,
-                    prev_heatmaps: Optional[torch.Tensor] = None):
-        """transition1 .. stage4, with feedback from the previous hop."""
+                    prev_heatmaps: Optional[torch.Tensor] = None,
+                    hop: int = 0):
+        """transition1 .. stage4 (hop ``hop``, 0-based), with feedback from
+        the previous hop."""
+        self.use_hop_stats(hop)
         if prev_heatmaps is not None:
             f1 = f1 + self.feedback(prev_heatmaps)
         y_list = [f1]
@@ -103,3 +175,4 @@ class HintHRNet(HRNet):
     def forward(self, x: torch.Tensor, cues: Optional[torch.Tensor] = None):
         """One hop (no feedback): a stock-shaped backbone call."""
         return self.forward_hop(self.forward_stem(x, cues))
+

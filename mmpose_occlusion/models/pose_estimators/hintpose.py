@@ -9,7 +9,8 @@ stem once per image, and ``num_hops`` hops of the rest, feeding each hop's
 heatmaps back (``HintHRNet``).
 
 Training: the stock head loss on every hop, ``loss_kpt_hop{t}`` (their sum is
-optimised; MSE on every hop, §3.1). Inference: the last hop; each cue gives one
+optimised; MSE on every hop, §3.1). Inference: the last hop (or hop
+``test_cfg.output_hop``, 1-based, to measure each hop); each cue gives one
 instance of its box (``pred_instances`` of length M, with ``cue_points`` (M, 2)
 in image coordinates); ``MultiInstanceCocoMetric`` merges them per image with
 OKS-NMS.
@@ -61,9 +62,9 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         return torch.cat(cues).unsqueeze(1), [len(c) for c in cues]
 
     def forward_hops(self, inputs: Tensor, cues: Optional[Tensor],
-                     counts: List[int]):
+                     counts: List[int], hops: Optional[int] = None):
         """Heatmaps of every hop, each (R, K, h, w), and the last hop's
-        backbone features."""
+        backbone features; ``hops`` stops after that many hops."""
         if cues is None and self.backbone.use_cue:
             raise ValueError(
                 'HintPose with use_cue=True needs an instance cue per sample '
@@ -71,8 +72,8 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
                 'TopdownAffine in the pipeline')
         f1 = self.backbone.forward_stem(inputs, cues, counts)
         heatmaps, prev = [], None
-        for _ in range(self.num_hops):
-            feats = self.backbone.forward_hop(f1, prev)
+        for hop in range(self.num_hops if hops is None else hops):
+            feats = self.backbone.forward_hop(f1, prev, hop)
             prev = self.head.forward(feats)
             heatmaps.append(prev)
         return heatmaps, feats
@@ -117,15 +118,19 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
         """One instance per cue, from the last hop."""
         cues, counts = self._cues(data_samples)
+        hops = self.test_cfg.get('output_hop', self.num_hops)
+        if not 1 <= hops <= self.num_hops:
+            raise ValueError(f'test_cfg.output_hop must be in 1..'
+                             f'{self.num_hops}, got {hops}')
         # The head decodes the last hop's features (its forward, a cheap
         # final layer, runs once more) so its flip-test logic is reused.
-        feats = self.forward_hops(inputs, cues, counts)[1]
+        feats = self.forward_hops(inputs, cues, counts, hops)[1]
         if self.test_cfg.get('flip_test', False):
             feats = [
                 feats,
                 self.forward_hops(inputs.flip(-1),
                                   None if cues is None else cues.flip(-1),
-                                  counts)[1]
+                                  counts, hops)[1]
             ]
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
         pred_instances, pred_fields = (preds if isinstance(preds, tuple) else

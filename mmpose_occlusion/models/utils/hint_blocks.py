@@ -1,7 +1,7 @@
 """HintPose's two additions to HRNet (§2.1, §2.2).
 
-Both end in a zero-initialised layer and are added to existing features, so a
-new block changes nothing until it is trained: weights of the stock baseline
+Both end in a zero-initialised layer whose output is added to existing
+features, so a new block changes nothing until it is trained: weights of the stock baseline
 load unchanged and give the baseline's output.
 
 Shapes: cue (R, 1, h, w) at the stem's resolution (1/4 of the input); stem
@@ -21,32 +21,64 @@ __all__ = ['InstanceCueBlock', 'FeedbackBlock']
 
 @MODELS.register_module()
 class InstanceCueBlock(BaseModule):
-    """Input refinement block: two 3x3 conv layers embed the single-channel
-    cue; the result is added to the image features by the caller.
+    """Input refinement block (§2.1): "aggregates image features and
+    instance cue embedding and updates feature maps with element-wise
+    summation", with two conv layers and a residual connection (§2).
+
+    The cue map is concatenated to the features; a 3x3 conv-norm-ReLU and a
+    zero-initialised 3x3 conv turn both into a residual that is added to the
+    features. The block thus sees what lies under the cue, not the cue
+    alone: a cue-only embedding would add the same bias whatever the image.
 
     Args:
-        out_channels (int): channels of the features the cue is added to.
+        in_channels (int): channels of the features it refines (the
+            stem's).
         mid_channels (int): channels of the first conv layer.
-        norm_cfg (dict): norm of the first layer (conv-norm-ReLU); the second
-            is a plain conv, zero-initialised.
+        norm_cfg (dict): norm of the first layer.
     """
 
     def __init__(self,
-                 out_channels: int,
+                 in_channels: int,
                  mid_channels: int = 64,
                  norm_cfg: dict = dict(type='BN'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.embed = ConvModule(1, mid_channels, 3, padding=1,
-                                norm_cfg=norm_cfg)
-        self.proj = nn.Conv2d(mid_channels, out_channels, 3, padding=1)
+        self.fuse = ConvModule(in_channels + 1, mid_channels, 3, padding=1,
+                               norm_cfg=norm_cfg)
+        self.proj = nn.Conv2d(mid_channels, in_channels, 3, padding=1)
 
     def init_weights(self):
         super().init_weights()
         constant_init(self.proj, 0)
 
-    def forward(self, cue: torch.Tensor) -> torch.Tensor:
-        return self.proj(self.embed(cue))
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Checkpoints of the earlier block (``embed``: conv-norm-ReLU of the
+        cue alone, then ``proj``) load as the same function: ``fuse`` gets
+        zero weights on the feature channels and the old weights on the cue
+        channel."""
+        old = f'{prefix}embed.conv.weight'
+        if old in state_dict and f'{prefix}fuse.conv.weight' not in \
+                state_dict:
+            w = state_dict.pop(old)
+            c = self.fuse.conv.in_channels - 1
+            state_dict[f'{prefix}fuse.conv.weight'] = torch.cat(
+                [w.new_zeros(w.shape[0], c, *w.shape[2:]), w], 1)
+            for key in list(state_dict):
+                if key.startswith(f'{prefix}embed.'):
+                    state_dict[key.replace(f'{prefix}embed.',
+                                           f'{prefix}fuse.', 1)] = \
+                        state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def forward(self, x: torch.Tensor, cue: torch.Tensor) -> torch.Tensor:
+        """Features (R, C, h, w) and cue (R, 1, h, w) -> refined features
+        (R, C, h, w)."""
+        if cue.shape[0] != x.shape[0] or cue.shape[-2:] != x.shape[-2:]:
+            raise ValueError(
+                f'InstanceCueBlock: cue {tuple(cue.shape)} does not match '
+                f'the features {tuple(x.shape)} (one cue map per row, at the '
+                'features\' resolution)')
+        return x + self.proj(self.fuse(torch.cat([x, cue.to(x.dtype)], 1)))
 
 
 @MODELS.register_module()
