@@ -211,14 +211,14 @@ def test_on_real_crowded_coco_images():
 
 def test_a_person_moved_out_of_the_crop_gets_the_residual_target():
     """Eq. (1)'s residual rule after augmentation: when the other person
-    has fewer than k = 3 labelled keypoints left inside the input, its slot
-    encodes B0 (not an all-zero "don't care" target)."""
+    has 3 or fewer labelled keypoints left inside the input (the official
+    rule), its slot encodes B0 (not an all-zero "don't care" target)."""
     rng = np.random.default_rng(0)
     own = np.stack([rng.uniform(10, 86, 17), rng.uniform(10, 118, 17)], 1)
     inside = own + 5.0
     outside = own.copy()
-    outside[:, 0] += 200  # all but two keypoints leave the 96-px input
-    outside[:2, 0] = [50, 60]
+    outside[:, 0] += 200  # all but three keypoints leave the 96-px input
+    outside[:3, 0] = [50, 60, 70]
     gen = GenerateMultiInstanceTarget(CODEC, num_instances=2)
     for other, moved in ((inside, False), (outside, True)):
         kpts = np.stack([own, other]).astype(np.float32)
@@ -234,9 +234,9 @@ def test_a_person_moved_out_of_the_crop_gets_the_residual_target():
             np.testing.assert_array_equal(w[1], w[0])
         else:
             assert not np.array_equal(hm[1], hm[0])
-    # two keypoints inside are enough with k = 2
+    # three keypoints inside are enough with min_keypoints = 3
     out = GenerateMultiInstanceTarget(CODEC, num_instances=2,
-                                      min_keypoints=2)(dict(
+                                      min_keypoints=3)(dict(
         transformed_keypoints=np.stack([own, outside]).astype(np.float32),
         keypoints_visible=np.ones((2, 17), np.float32),
         input_size=(96, 128)))

@@ -168,7 +168,10 @@ class GenerateMultiInstanceTarget(BaseTransform):
     flip, half-body crop or warp has moved out of the crop (fewer than
     ``min_keypoints`` labelled keypoints left inside the input) counts as
     absent: its slot encodes B0 too, the residual rule of eq. (1) (as the
-    official code does), rather than an all-zero "don't care" target. Each
+    official code does), rather than an all-zero "don't care" target.
+    (The official code picks the other person by the distance of the box
+    centres alone; ``SelectOtherInstances`` keeps the paper's k = 3
+    keypoints-inside-the-box rule.) Each
     slot is encoded by the stock codec, so its weights mark keypoints that
     are unlabelled or fall outside the heatmap as in MMPose.
 
@@ -187,12 +190,13 @@ class GenerateMultiInstanceTarget(BaseTransform):
         encoder (dict): a heatmap codec config, e.g. ``MSRAHeatmap``.
         num_instances (int): N.
         min_keypoints (int): labelled keypoints of another person that must
-            lie inside the input for it to keep its slot. Defaults to 3,
-            MIPNet's k.
+            lie inside the input for it to keep its slot. Defaults to 4, as
+            the official code (``another_joints_vis.sum() <= 3`` falls back
+            to the own person).
     """
 
     def __init__(self, encoder: dict, num_instances: int = 2,
-                 min_keypoints: int = 3):
+                 min_keypoints: int = 4):
         super().__init__()
         self.encoder_cfg = encoder
         self.encoder = KEYPOINT_CODECS.build(encoder)
