@@ -13,8 +13,10 @@ CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
 
 
 def _model(test_cfg=None):
+    """A small MIPNet whose MIMB gates differ per λ (as after training; the
+    official init starts them all near 0.5)."""
     torch.manual_seed(0)
-    return MODELS.build(
+    model = MODELS.build(
         dict(
             type='MIPNetPoseEstimator',
             data_preprocessor=dict(type='PoseDataPreprocessor'),
@@ -27,6 +29,10 @@ def _model(test_cfg=None):
                                 use_target_weight=True),
                       decoder=CODEC),
             test_cfg=test_cfg or dict(flip_test=False)))
+    for m in model.backbone.mimb.modules():
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.normal_(m.weight, std=0.5)
+    return model
 
 
 def _samples(b):
