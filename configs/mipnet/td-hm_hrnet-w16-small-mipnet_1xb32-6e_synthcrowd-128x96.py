@@ -1,6 +1,6 @@
 # MIPNet (N = 2) with the small HRNet of configs/baseline/td-hm_hrnet-w16-
-# small_... on the synthetic crowded scenes: MIMBs at the end of stages 3
-# and 4 (where the paper puts them in HRNet), the multi-instance targets and
+# small_... on the synthetic crowded scenes: MIMBs on the inputs of stage 4
+# and its output (the official placement), the multi-instance targets and
 # metric of the ResNet variant; same data, schedule and budget. The crowd
 # benchmark (tools/analysis/crowd_benchmark.py) compares every top-down
 # method on this backbone.
@@ -12,7 +12,6 @@ model = dict(
         _delete_=True,
         type='MIPHRNet',
         num_instances={{_base_.num_instances}},
-        mimb_stages=(3, 4),
         in_channels=3,
         extra={{_base_.hrnet_w16_small_extra}}),
     head=dict(in_channels=16, deconv_out_channels=None))

@@ -1,6 +1,7 @@
 # MIPNet (Khirodkar et al., ICCV 2021) on HRNet-W32, COCO, 256x192:
-# N = 2 poses per box from a λ-conditioned HRNet (MIMBs at the end of stages 3
-# and 4), trained with multi-instance targets (eq. 1), merged by OKS-NMS.
+# N = 2 poses per box from a λ-conditioned HRNet (MIMBs on the inputs of
+# stage 4 and its output, as the official code), trained with
+# multi-instance targets (eq. 1), merged by OKS-NMS.
 # Everything else is MMPose's stock HRNet-W32 config.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
           'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
@@ -12,7 +13,7 @@ num_instances = 2  # N
 model = dict(
     type='MIPNetPoseEstimator',
     backbone=dict(
-        type='MIPHRNet', num_instances=num_instances, mimb_stages=(3, 4)))
+        type='MIPHRNet', num_instances=num_instances))
 
 # The other people of the box are stacked after it before the flip, so the
 # stock RandomFlip and TopdownAffine move them with it; RandomHalfBody (which

@@ -11,7 +11,7 @@ num_instances = 2
 model = dict(
     type='MIPNetPoseEstimator',
     backbone=dict(
-        type='MIPHRNet', num_instances=num_instances, mimb_stages=(3, 4)))
+        type='MIPHRNet', num_instances=num_instances))
 
 codec = dict(
     type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)

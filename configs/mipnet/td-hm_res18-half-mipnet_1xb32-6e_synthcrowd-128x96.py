@@ -1,6 +1,6 @@
 # MIPNet (N = 2) on the synthetic crowded scenes: the quickstart's stock model
-# (half-width ResNet-18, 128x96, same schedule) with MIMBs on its last two
-# stages and multi-instance targets. Compare with
+# (half-width ResNet-18, 128x96, same schedule) with MIMBs on the inputs of
+# its last two stages (the official placement) and multi-instance targets. Compare with
 # configs/baseline/td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py.
 _base_ = ['../baseline/td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py']
 
@@ -8,7 +8,7 @@ num_instances = 2
 model = dict(
     type='MIPNetPoseEstimator',
     backbone=dict(
-        type='MIPResNet', num_instances=num_instances, mimb_stages=(3, 4)))
+        type='MIPResNet', num_instances=num_instances))
 
 codec = dict(
     type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)

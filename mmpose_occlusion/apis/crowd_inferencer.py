@@ -12,7 +12,8 @@ model (several instances per box) -> OKS-NMS.
 Shapes: P proposals, Q = Σ_p M_p instances before OKS-NMS, R kept after it;
 K keypoints. A result (one image) holds ``keypoints`` (R, K, 2) and
 ``keypoint_scores`` (R, K) in image pixels, ``scores`` (R,) instance scores,
-``bboxes`` (R, 4) and ``bbox_scores`` (R,) of the box each pose came from,
+``bboxes`` (R, 4) and ``bbox_scores`` (R,) of the box each pose came from
+(times the estimator's own factor, MIPNet's secondary-score decay),
 ``box_index`` (R,) into ``proposals`` (the P boxes the pose model ran on),
 ``instance_index`` (R,) which λ (MIPNet) or cue (HintPose) of that box gave
 it (0 for a stock model), ``cue_points`` (R, 2) (NaN without a cue), the
@@ -283,7 +284,7 @@ class CrowdPoseInferencer:
         """Every instance of every box, rescored, then OKS-NMS."""
         from mmpose.evaluation.functional import oks_nms
         rows = dict(keypoints=[], keypoint_scores=[], box_index=[],
-                    instance_index=[], cue_points=[])
+                    instance_index=[], cue_points=[], score_factor=[])
         for p, sample in enumerate(samples):
             inst = sample.pred_instances
             kpts = np.asarray(inst.keypoints, np.float32)
@@ -297,6 +298,12 @@ class CrowdPoseInferencer:
             else:
                 index = np.arange(m)
             rows['instance_index'].append(index)
+            # the estimator's own rescaling of its instances' box scores
+            # (MIPNet's secondary-score decay), against the score 1 that
+            # estimate() gave every box
+            rows['score_factor'].append(
+                np.asarray(inst.bbox_scores, np.float32).reshape(m)
+                if 'bbox_scores' in inst else np.ones(m, np.float32))
             rows['cue_points'].append(
                 np.asarray(inst.cue_points, np.float32).reshape(m, 2)
                 if 'cue_points' in inst else np.full((m, 2), np.nan,
@@ -307,12 +314,13 @@ class CrowdPoseInferencer:
                        keypoint_scores=np.zeros((0, k), np.float32),
                        box_index=np.zeros(0, np.int64),
                        instance_index=np.zeros(0, np.int64),
-                       cue_points=np.zeros((0, 2), np.float32))
+                       cue_points=np.zeros((0, 2), np.float32),
+                       score_factor=np.zeros(0, np.float32))
         else:
             out = {key: np.concatenate(v) for key, v in rows.items()}
         box = out['box_index']
         out['bboxes'] = proposals.bboxes[box].reshape(-1, 4)
-        out['bbox_scores'] = proposals.scores[box]
+        out['bbox_scores'] = proposals.scores[box] * out.pop('score_factor')
         good = out['keypoint_scores'] > self.kpt_score_thr
         mean_good = np.where(
             good.any(1),

@@ -353,3 +353,22 @@ def test_chain_from_a_chain_config(tiny_synth, tmp_path):
     assert r['keypoints'].shape[1:] == (17, 2)
     with pytest.raises(KeyError, match='no `pose`'):
         CrowdPoseInferencer.from_chain_config(Config(dict(bbox_thr=0.1)))
+
+
+def test_chain_keeps_mipnets_secondary_score_decay(tiny_synth):
+    ann, path = _first_image(tiny_synth)
+    kwargs = dict(box_source=SimulatedDetector(ann), bbox_thr=0.0,
+                  oks_thr=1.0)  # keep every instance
+    chain = CrowdPoseInferencer(MIPNET, None, **kwargs)
+    r = chain(path)
+    box_scores = r['proposals'].scores[r['box_index']]
+    second = r['instance_index'] == 1
+    assert second.any() and (~second).any()
+    np.testing.assert_allclose(r['bbox_scores'][second],
+                               0.5 * box_scores[second], rtol=1e-6)
+    np.testing.assert_allclose(r['bbox_scores'][~second],
+                               box_scores[~second], rtol=1e-6)
+    chain.pose_model.test_cfg['secondary_score_decay'] = 1.0
+    r = chain(path)
+    np.testing.assert_allclose(r['bbox_scores'],
+                               r['proposals'].scores[r['box_index']])

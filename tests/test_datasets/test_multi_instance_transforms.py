@@ -207,3 +207,37 @@ def test_on_real_crowded_coco_images():
     counts = [ds[i]['num_box_instances'] for i in range(len(ds))]
     assert max(counts) == 3  # crowded photos do fill all three slots
     assert counts.count(1) > 0  # ...and many boxes hold one person
+
+
+def test_a_person_moved_out_of_the_crop_gets_the_residual_target():
+    """Eq. (1)'s residual rule after augmentation: when the other person
+    has 3 or fewer labelled keypoints left inside the input (the official
+    rule), its slot encodes B0 (not an all-zero "don't care" target)."""
+    rng = np.random.default_rng(0)
+    own = np.stack([rng.uniform(10, 86, 17), rng.uniform(10, 118, 17)], 1)
+    inside = own + 5.0
+    outside = own.copy()
+    outside[:, 0] += 200  # all but three keypoints leave the 96-px input
+    outside[:3, 0] = [50, 60, 70]
+    gen = GenerateMultiInstanceTarget(CODEC, num_instances=2)
+    for other, moved in ((inside, False), (outside, True)):
+        kpts = np.stack([own, other]).astype(np.float32)
+        out = gen(dict(transformed_keypoints=kpts.copy(),
+                       keypoints=kpts.copy(),
+                       keypoints_visible=np.ones((2, 17), np.float32),
+                       input_size=(96, 128)))
+        hm = out['heatmaps'].reshape(2, 17, 32, 24)
+        w = out['keypoint_weights'].reshape(2, 17)
+        assert list(out['slot_sources']) == [0, 0 if moved else 1]
+        if moved:
+            np.testing.assert_array_equal(hm[1], hm[0])
+            np.testing.assert_array_equal(w[1], w[0])
+        else:
+            assert not np.array_equal(hm[1], hm[0])
+    # three keypoints inside are enough with min_keypoints = 3
+    out = GenerateMultiInstanceTarget(CODEC, num_instances=2,
+                                      min_keypoints=3)(dict(
+        transformed_keypoints=np.stack([own, outside]).astype(np.float32),
+        keypoints_visible=np.ones((2, 17), np.float32),
+        input_size=(96, 128)))
+    assert list(out['slot_sources']) == [0, 1]

@@ -25,16 +25,50 @@ def test_stock_weights_load_unchanged(build):
         k.startswith('mimb.') for k in result.missing_keys)
 
 
-def test_hrnet_mimbs_on_every_branch_of_stages_3_and_4():
+def test_hrnet_mimbs_at_the_official_positions():
+    """Official SE_MODULES [F, F, T, T]: every branch entering stage 4, and
+    stage 4's output."""
     mip = MIPHRNet(extra=TINY_HRNET)
-    assert [m.channels for m in mip.mimb['stage3']] == [8, 16, 32]
+    assert mip.mimb_positions == ('stage4_in', 'stage4_out')
+    assert [m.channels for m in mip.mimb['stage4_in']] == [8, 16, 32, 64]
     # stage 4 outputs only its first branch (multiscale_output=False)
-    assert [m.channels for m in mip.mimb['stage4']] == [8]
+    assert [m.channels for m in mip.mimb['stage4_out']] == [8]
     mip = MIPHRNet(extra=dict(TINY_HRNET, stage4=dict(TINY_HRNET['stage4'],
-                                                 multiscale_output=True)))
-    assert [m.channels for m in mip.mimb['stage4']] == [8, 16, 32, 64]
-    with pytest.raises(ValueError, match='mimb_stages'):
-        MIPHRNet(extra=TINY_HRNET, mimb_stages=(1, ))
+                                                 multiscale_output=True)),
+                   mimb_positions=('stage3_in', 'stage4_out'))
+    assert [m.channels for m in mip.mimb['stage3_in']] == [8, 16, 32]
+    assert [m.channels for m in mip.mimb['stage4_out']] == [8, 16, 32, 64]
+    with pytest.raises(ValueError, match='mimb_positions'):
+        MIPHRNet(extra=TINY_HRNET, mimb_positions=('stage1_in', ))
+
+
+def _mimb_params(c, n=2):
+    """The official SELambdaLayer's parameters for C channels, N = 2:
+    F_ex C*C/4 + C/4*C; F_em (N*C/4 + C/4) + BN 2*C/4 + (C/4*C + C)."""
+    h = c // 4
+    return 2 * c * h + (n * h + h) + 2 * h + (h * c + c)
+
+
+def test_parameter_overhead_is_the_papers():
+    """HRNet-W32: 28.5 M -> 28.6 M (+67,200); ResNet-50: +1.0 M."""
+    w32 = dict(
+        stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
+                    num_blocks=(4, ), num_channels=(64, )),
+        stage2=dict(num_modules=1, num_branches=2, block='BASIC',
+                    num_blocks=(4, 4), num_channels=(32, 64)),
+        stage3=dict(num_modules=4, num_branches=3, block='BASIC',
+                    num_blocks=(4, 4, 4), num_channels=(32, 64, 128)),
+        stage4=dict(num_modules=3, num_branches=4, block='BASIC',
+                    num_blocks=(4, 4, 4, 4), num_channels=(32, 64, 128, 256)))
+
+    def count(m):
+        return sum(p.numel() for p in m.parameters())
+
+    extra = count(MIPHRNet(extra=w32)) - count(HRNet(extra=w32))
+    assert extra == sum(_mimb_params(c) for c in (32, 64, 128, 256, 32))
+    assert extra == 67200
+    extra = count(MIPResNet(depth=50)) - count(ResNet(depth=50))
+    assert extra == _mimb_params(512) + _mimb_params(1024) == 986496
 
 
 @pytest.mark.parametrize('backbone', [
@@ -57,8 +91,8 @@ def test_lambda_changes_the_output_rows_are_image_major(backbone):
 
 
 @pytest.mark.parametrize('backbone, trunk_module, rest_module', [
-    (lambda: MIPHRNet(extra=TINY_HRNET), 'layer1', 'stage4'),
-    (lambda: MIPResNet(depth=18), 'layer2', 'layer4'),
+    (lambda: MIPHRNet(extra=TINY_HRNET), 'stage3', 'stage4'),
+    (lambda: MIPResNet(depth=18), 'layer2', 'layer3'),
 ])
 def test_trunk_runs_once_and_the_rest_on_all_selectors(
         backbone, trunk_module, rest_module):
@@ -73,14 +107,56 @@ def test_trunk_runs_once_and_the_rest_on_all_selectors(
     assert seen[rest_module] == [4]  # once, on B * N rows
 
 
-def test_resnet_mimb_on_its_last_two_stages():
+def test_resnet_mimbs_gate_the_inputs_of_its_last_two_stages():
     net = MIPResNet(depth=50)
-    assert sorted(net.mimb) == ['stage3', 'stage4']
+    assert sorted(net.mimb) == ['stage2', 'stage3']
+    assert net.mimb['stage2'].channels == 512
     assert net.mimb['stage3'].channels == 1024
-    assert net.mimb['stage4'].channels == 2048
 
 
 def test_selector_shape_is_checked():
     net = MIPResNet(depth=18, num_instances=2)
     with pytest.raises(ValueError, match='lams must be'):
         net(_x(), torch.zeros(2, 2, 3))
+
+
+@pytest.mark.parametrize('backbone', [
+    dict(type='HRNet', extra=TINY_HRNET),
+    dict(type='ResNet', depth=18),
+])
+def test_neutral_mimbs_give_the_stock_output_for_every_lambda(backbone):
+    """Fine-tuning from a trained stock model: with init='neutral' the
+    freshly built MIPNet, stock weights loaded, gives the stock heatmaps
+    for every λ at step 0; the MIMBs still get gradients."""
+    from mmpose.registry import MODELS
+    channels = 8 if backbone['type'] == 'HRNet' else 512
+    head = dict(type='HeatmapHead', in_channels=channels, out_channels=17,
+                deconv_out_channels=None,
+                loss=dict(type='KeypointMSELoss', use_target_weight=True),
+                decoder=dict(type='MSRAHeatmap', input_size=(64, 64),
+                             heatmap_size=(16, 16) if channels == 8 else
+                             (2, 2), sigma=2))
+    torch.manual_seed(0)
+    stock = MODELS.build(dict(type='TopdownPoseEstimator', backbone=backbone,
+                              head=head))
+    stock.init_weights()
+    mip_backbone = dict(backbone, type='MIP' + backbone['type'],
+                        num_instances=2, mimb_cfg=dict(init='neutral'))
+    mip = MODELS.build(dict(type='MIPNetPoseEstimator',
+                            backbone=mip_backbone, head=head))
+    mip.init_weights()
+    mip.load_state_dict(stock.state_dict(), strict=False)
+    stock.eval()
+    mip.eval()
+    x = _x()
+    with torch.no_grad():
+        want = stock(x, None, mode='tensor')
+        got = mip(x, None, mode='tensor')  # (B * N, K, h, w), image-major
+    torch.testing.assert_close(got[0::2], want)
+    torch.testing.assert_close(got[1::2], want)
+    mip.train()
+    out = mip(x, None, mode='tensor')
+    (out * torch.randn_like(out)).sum().backward()
+    grads = [m.embed[-2].weight.grad for m in mip.backbone.mimb.modules()
+             if hasattr(m, 'embed')]
+    assert grads and all(g is not None and g.abs().sum() > 0 for g in grads)

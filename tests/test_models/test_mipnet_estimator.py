@@ -13,8 +13,10 @@ CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
 
 
 def _model(test_cfg=None):
+    """A small MIPNet whose MIMB gates differ per λ (as after training; the
+    official init starts them all near 0.5)."""
     torch.manual_seed(0)
-    return MODELS.build(
+    model = MODELS.build(
         dict(
             type='MIPNetPoseEstimator',
             data_preprocessor=dict(type='PoseDataPreprocessor'),
@@ -27,6 +29,10 @@ def _model(test_cfg=None):
                                 use_target_weight=True),
                       decoder=CODEC),
             test_cfg=test_cfg or dict(flip_test=False)))
+    for m in model.backbone.mimb.modules():
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.normal_(m.weight, std=0.5)
+    return model
 
 
 def _samples(b):
@@ -180,3 +186,51 @@ def test_test_cfg_num_instances_keeps_the_first_selectors():
     model.test_cfg['num_instances'] = N + 1
     with pytest.raises(ValueError, match='num_instances'):
         model.predict(x, _samples(2))
+
+
+def test_secondary_instances_get_the_decayed_box_score(tiny_synth):
+    """The official post-processing: poses from selectors other than the
+    box's own (λ != e0) have their box score multiplied by the decay
+    (0.5 by default) before rescoring and OKS-NMS; the estimator's output
+    carries it to the metric."""
+    from mmpose_occlusion.evaluation import MultiInstanceCocoMetric
+    x = torch.randn(2, 3, 128, 96)
+    for test_cfg, want in ((dict(flip_test=False), [1.0, 0.5]),
+                           (dict(flip_test=False, secondary_score_decay=0.2),
+                            [1.0, 0.2]),
+                           (dict(flip_test=False, secondary_score_decay=1.0),
+                            [1.0, 1.0])):
+        model = _model(test_cfg)
+        model.eval()
+        with torch.no_grad():
+            results = model.predict(x, _samples(2))
+        for r in results:
+            np.testing.assert_allclose(r.pred_instances.bbox_scores, want)
+    # soft selectors: decayed where the largest weight is not on e0
+    with torch.no_grad():
+        soft = model.__class__.predict_with_selectors(
+            _model(), x, _samples(2),
+            torch.tensor([[1.0, 0.0], [0.7, 0.3], [0.3, 0.7]]))
+    np.testing.assert_allclose(soft[0].pred_instances.bbox_scores,
+                               [1.0, 1.0, 0.5])
+    # the metric reads the decayed scores
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    import os.path as osp
+    metric = MultiInstanceCocoMetric(ann_file=osp.join(
+        tiny_synth, 'annotations/person_keypoints_val.json'))
+    metric.dataset_meta = parse_pose_metainfo(
+        dict(from_file='configs/_base_/datasets/coco.py'))
+    model = _model()
+    model.eval()
+    with torch.no_grad():
+        results = model.predict(x, _samples(2))
+    for r in results:
+        r.set_metainfo(dict(ori_shape=(256, 320), category_id=1))
+    metric.process([], [r.to_dict() for r in results])
+    np.testing.assert_allclose(metric.results[-1][0]['bbox_scores'],
+                               [1.0, 0.5])
+    with pytest.raises(ValueError, match='secondary_score_decay'):
+        bad = _model(dict(secondary_score_decay=2.0))
+        bad.eval()
+        with torch.no_grad():
+            bad.predict(x, _samples(2))

@@ -96,6 +96,17 @@ ROWS = {
                     'configs/bottomup/ae_hrnet-w16-small_1xb16-6e_synthcrowd-'
                     '256x256.py', 'bottomup', 1),
 }
+# MIPNet fine-tuned from the trained stock model (seed 0) for half the
+# budget, as the official recipe fine-tunes a trained pose model: MIMBs
+# started neutral (ours) or as the official code starts them
+ROWS.update({
+    'mipnet_ft_neutral': ('mipnet', 'MIPNet N=2, fine-tuned, neutral MIMBs',
+                          ROWS['mipnet'][2], 'topdown', 1),
+    'mipnet_ft_official': ('mipnet', 'MIPNet N=2, fine-tuned, official '
+                           'MIMB init', ROWS['mipnet'][2], 'topdown', 1),
+})
+FINETUNE = {'mipnet_ft_neutral': ('stock', 'neutral'),
+            'mipnet_ft_official': ('stock', 'official')}
 HINT_ROWS = ('hintpose_1hop', 'hintpose_3hop')
 OCCLUSION_BINS = ((0.0, 0.0), (0.0, 0.25), (0.25, 0.5), (0.5, 1.0))
 
@@ -202,9 +213,13 @@ class Bench:
         small loaders)."""
         return profile_cfg_edit(self.profile, kind, self.args.quick)
 
+    def row_epochs(self, row: str) -> int:
+        """A row's budget: the benchmark's, half of it for fine-tuning."""
+        return max(1, self.epochs // 2) if row in FINETUNE else self.epochs
+
     def run_dir(self, row: str, seed: int, epochs: Optional[int] = None):
-        epochs = epochs or self.epochs
-        tag = f'{row}_s{seed}' + ('' if epochs == self.epochs else
+        epochs = epochs or self.row_epochs(row)
+        tag = f'{row}_s{seed}' + ('' if epochs == self.row_epochs(row) else
                                   f'_{epochs}e')
         return osp.join(self.work_dir, tag)
 
@@ -214,8 +229,11 @@ class Bench:
     # -- training ----------------------------------------------------------
     def train(self, row: str, seed: int, epochs: Optional[int] = None) -> str:
         section, label, cfg_path, kind, _ = ROWS[row]
-        epochs = epochs or self.epochs
+        epochs = epochs or self.row_epochs(row)
         run_dir = self.run_dir(row, seed, epochs)
+        cfg_edit = self.cfg_edit(kind)
+        if row in FINETUNE:
+            cfg_edit = self._finetune_edit(row, cfg_edit)
         # validation points on the learning curve (fewer for the slower
         # bottom-up decoding)
         points = self.profile['val_points'] // (2 if kind == 'bottomup'
@@ -224,9 +242,24 @@ class Bench:
         t0 = time.time()
         ckpt = train(cfg_path, run_dir, self.data_root, epochs,
                      resumable=True, seed=seed, autocast=self.autocast,
-                     val_interval=every, cfg_edit=self.cfg_edit(kind))
+                     val_interval=every, cfg_edit=cfg_edit)
         self._add_time(run_dir, 'train_s', time.time() - t0)
         return ckpt
+
+    def _finetune_edit(self, row: str, base: Callable) -> Callable:
+        """Start from the trained source row's seed-0 weights (MMEngine's
+        Pretrained init, applied after the modules' own init, so the MIMBs
+        keep theirs) with the row's MIMB init."""
+        source, init = FINETUNE[row]
+        ckpt = self.train(source, 0)
+
+        def edit(cfg):
+            base(cfg)
+            cfg.model.init_cfg = dict(type='Pretrained', checkpoint=ckpt)
+            cfg.model.backbone.init_cfg = None
+            cfg.model.backbone.mimb_cfg = dict(init=init)
+
+        return edit
 
     def _add_time(self, run_dir: str, key: str, seconds: float) -> None:
         """Wall time spent, summed over sittings (a reused run adds ~0)."""
@@ -722,6 +755,8 @@ def cost(bench: Bench) -> dict:
     people = len(coco['annotations']) / max(len(coco['images']), 1)
     models, inputs = {}, {}
     for row, (_, _, cfg_path, kind, _) in ROWS.items():
+        if row in FINETUNE:  # the same network as its row
+            continue
         cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
         w, h = cfg.codec['input_size']
         model = build_model_from_cfg(cfg, device)
@@ -864,7 +899,7 @@ def row_base(bench: Bench, row: str, seeds: List[int],
     curves = {str(s): read_curves(bench.run_dir(row, s, epochs))
               for s in seeds}
     return dict(label=label, config=cfg_path, kind=kind, seeds=seeds,
-                epochs=epochs or bench.epochs, curves=curves,
+                epochs=epochs or bench.row_epochs(row), curves=curves,
                 train_compute_s=[c['train_compute_s'] or 0.0
                                  for c in curves.values()],
                 train_s=[t.get('train_s', 0.0) for t in timing],
@@ -930,7 +965,10 @@ def section_mipnet(bench: Bench, ctx: dict, results: dict) -> dict:
     if stock is None:  # the stock section was not run: measure it here
         stock = topdown_row(bench, 'stock', ctx)
     rec, srec = row['instance_recall'], stock['instance_recall']
-    return dict(rows=dict(mipnet=row),
+    rows = dict(mipnet=row)
+    for name in FINETUNE:
+        rows[name] = topdown_row(bench, name, ctx)
+    return dict(rows=rows,
                 own_recall=rec['own'], other_recall=rec['other'],
                 both_recall=rec['both'], stock_own_recall=srec['own'],
                 stock_other_recall=srec['other'], boxes=rec['n'])
@@ -1528,7 +1566,7 @@ def plan(bench: Bench, iters: int) -> dict:
         per_iter = float(np.median(times[min(5, len(times) - 1):]))
         wait = float(np.median(waits[min(5, len(waits) - 1):]))
         n_iter = len(runner.train_dataloader)
-        runs = seeds * bench.epochs + (
+        runs = seeds * bench.row_epochs(row) + (
             sum(budget_epochs(bench)) if row == 'stock' else 0)
         out[row] = dict(s_per_iter=per_iter, data_wait_s=wait,
                         iters_per_epoch=n_iter,

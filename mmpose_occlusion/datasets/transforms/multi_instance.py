@@ -164,9 +164,16 @@ class GenerateMultiInstanceTarget(BaseTransform):
     """Heatmap targets for N instance slots, eq. (1) of MIPNet.
 
     Slot i < min(n, N) encodes person i of ``transformed_keypoints`` (B0 is
-    person 0); slots min(n, N) .. N - 1 encode B0 again. Each slot is encoded
-    by the stock codec, so its weights mark keypoints that are unlabelled or
-    fall outside the heatmap as in MMPose.
+    person 0); slots min(n, N) .. N - 1 encode B0 again. A person that the
+    flip, half-body crop or warp has moved out of the crop (fewer than
+    ``min_keypoints`` labelled keypoints left inside the input) counts as
+    absent: its slot encodes B0 too, the residual rule of eq. (1) (as the
+    official code does), rather than an all-zero "don't care" target.
+    (The official code picks the other person by the distance of the box
+    centres alone; ``SelectOtherInstances`` keeps the paper's k = 3
+    keypoints-inside-the-box rule.) Each
+    slot is encoded by the stock codec, so its weights mark keypoints that
+    are unlabelled or fall outside the heatmap as in MMPose.
 
     Required keys: ``transformed_keypoints`` (n, K, 2) and
     ``keypoints_visible`` (n, K) from ``SelectOtherInstances`` and
@@ -177,16 +184,38 @@ class GenerateMultiInstanceTarget(BaseTransform):
     ``transformed_keypoints`` are cut back to B0 alone, so the packed
     ``gt_instances`` describe the box's own person as in stock MMPose.
 
+    Added key: ``slot_sources`` (N,), the person each slot encodes.
+
     Args:
         encoder (dict): a heatmap codec config, e.g. ``MSRAHeatmap``.
         num_instances (int): N.
+        min_keypoints (int): labelled keypoints of another person that must
+            lie inside the input for it to keep its slot. Defaults to 4, as
+            the official code (``another_joints_vis.sum() <= 3`` falls back
+            to the own person).
     """
 
-    def __init__(self, encoder: dict, num_instances: int = 2):
+    def __init__(self, encoder: dict, num_instances: int = 2,
+                 min_keypoints: int = 4):
         super().__init__()
         self.encoder_cfg = encoder
         self.encoder = KEYPOINT_CODECS.build(encoder)
         self.num_instances = num_instances
+        self.min_keypoints = min_keypoints
+
+    def _present(self, keypoints: np.ndarray, visible: np.ndarray,
+                 results: Dict) -> np.ndarray:
+        """(n,) whether each person still has ``min_keypoints`` labelled
+        keypoints inside the input (B0 always counts as present)."""
+        present = np.ones(len(keypoints), bool)
+        if 'input_size' not in results or len(keypoints) < 2:
+            return present
+        w, h = results['input_size']
+        xy = keypoints[..., :2]
+        inside = ((xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) &
+                  (xy[..., 1] < h) & (visible > 0))
+        present[1:] = inside[1:].sum(1) >= self.min_keypoints
+        return present
 
     def transform(self, results: Dict) -> Optional[dict]:
         if 'transformed_keypoints' in results:
@@ -195,15 +224,19 @@ class GenerateMultiInstanceTarget(BaseTransform):
             keypoints = results['keypoints']
         visible = results['keypoints_visible']
         n = keypoints.shape[0]
-        heatmaps, weights = [], []
+        present = self._present(keypoints, visible, results)
+        heatmaps, weights, sources = [], [], []
         for i in range(self.num_instances):
-            src = i if i < n else 0  # eq. (1): residual slots get y_0
+            # eq. (1): residual slots (nobody else, or moved out) get y_0
+            src = i if i < n and present[i] else 0
+            sources.append(src)
             encoded = self.encoder.encode(keypoints[src:src + 1, :, :2],
                                           visible[src:src + 1])
             heatmaps.append(encoded['heatmaps'])
             weights.append(encoded['keypoint_weights'])
         results['heatmaps'] = np.concatenate(heatmaps, axis=0)
         results['keypoint_weights'] = np.concatenate(weights, axis=1)
+        results['slot_sources'] = np.asarray(sources, np.int64)
         for key in ('keypoints', 'keypoints_visible', 'transformed_keypoints'):
             if key in results:
                 results[key] = results[key][:1]
@@ -211,4 +244,5 @@ class GenerateMultiInstanceTarget(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(encoder={self.encoder_cfg}, '
-                f'num_instances={self.num_instances})')
+                f'num_instances={self.num_instances}, '
+                f'min_keypoints={self.min_keypoints})')

@@ -4,7 +4,7 @@ from typing import List
 
 import torch
 
-__all__ = ['run_hrnet_stem', 'run_hrnet_stage']
+__all__ = ['run_hrnet_stem', 'run_hrnet_transition', 'run_hrnet_stage']
 
 
 def run_hrnet_stem(hrnet, x: torch.Tensor) -> torch.Tensor:
@@ -13,10 +13,11 @@ def run_hrnet_stem(hrnet, x: torch.Tensor) -> torch.Tensor:
     return hrnet.relu(hrnet.norm2(hrnet.conv2(x)))
 
 
-def run_hrnet_stage(hrnet, stage: int,
-                    y_list: List[torch.Tensor]) -> List[torch.Tensor]:
-    """Transition into ``stage`` (2, 3 or 4) and run it, as ``HRNet.forward``
-    does; ``y_list`` is the previous stage's output (layer1's as a 1-list)."""
+def run_hrnet_transition(hrnet, stage: int,
+                         y_list: List[torch.Tensor]) -> List[torch.Tensor]:
+    """The transition into ``stage`` (2, 3 or 4), as ``HRNet.forward`` does:
+    the inputs of that stage's branches; ``y_list`` is the previous stage's
+    output (layer1's as a 1-list)."""
     transition = getattr(hrnet, f'transition{stage - 1}')
     cfg = getattr(hrnet, f'stage{stage}_cfg')
     x_list = []
@@ -25,4 +26,11 @@ def run_hrnet_stage(hrnet, stage: int,
             x_list.append(transition[i](y_list[-1]))
         else:
             x_list.append(y_list[i])
-    return getattr(hrnet, f'stage{stage}')(x_list)
+    return x_list
+
+
+def run_hrnet_stage(hrnet, stage: int,
+                    y_list: List[torch.Tensor]) -> List[torch.Tensor]:
+    """Transition into ``stage`` (2, 3 or 4) and run it."""
+    return getattr(hrnet, f'stage{stage}')(
+        run_hrnet_transition(hrnet, stage, y_list))

@@ -16,11 +16,17 @@ per-slot MSE, L = 1/N Σ_i L_i.
 Inference: the N one-hot selectors give N poses per box, kept as N instances of
 that box (``pred_instances`` of length N, with ``instance_selectors`` (N, N)
 saying which λ gave which); ``MultiInstanceCocoMetric`` (stock ``CocoMetric``
-with its OKS-NMS) merges them per image. ``predict_with_selectors`` takes any
+with its OKS-NMS) merges them per image. As in the official post-processing,
+the box score of every pose from a selector other than the box's own (λ ≠
+e0; for soft selectors, whose largest weight is not on e0) is multiplied by
+``test_cfg['secondary_score_decay']`` (default 0.5) before the rescoring
+and OKS-NMS: on a one-person box the second pose nearly repeats the first,
+and at the same score it would survive OKS-NMS for small people. ``predict_with_selectors`` takes any
 selectors, e.g. soft ones [1 - t, t] (paper Fig. 6).
 """
 from typing import Optional
 
+import numpy as np
 import torch
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
@@ -149,8 +155,20 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
                                        (preds, None))
 
         selectors = lams.cpu().numpy().reshape(-1, lams.shape[2])
-        return self.gather_rows(
+        results = self.gather_rows(
             pred_instances,
             pred_fields,
             data_samples, [num_sel] * len(data_samples),
             row_fields=dict(instance_selectors=selectors))
+        decay = float(self.test_cfg.get('secondary_score_decay', 0.5))
+        if not 0.0 <= decay <= 1.0:
+            raise ValueError("test_cfg['secondary_score_decay'] must be in "
+                             f'[0, 1], got {decay}')
+        for ds in results:
+            inst = ds.pred_instances
+            if 'bbox_scores' in inst:
+                secondary = np.asarray(inst.instance_selectors).argmax(1) != 0
+                inst.bbox_scores = np.where(
+                    secondary, np.asarray(inst.bbox_scores) * decay,
+                    inst.bbox_scores).astype(np.float32)
+        return results

@@ -5,10 +5,20 @@ for λ = i during training, soft (e.g. [1 - t, t]) for interpolation.
 
 For channel c::
 
-    s   = F_sq(x)    global average pooling,            (B, C)      eq. (2)
-    e   = F_ex(s)    FC-ReLU-FC-sigmoid,                 (B, C)      eq. (3)
-    v   = F_em(lam)  FC-ReLU-FC-sigmoid, same shape,     (B, C)      eq. (4)
-    x'_c = v_c * e_c * x_c                                           eq. (5)
+    s   = F_sq(x)    global average pooling,                  (B, C)  eq. (2)
+    e   = F_ex(s)    FC-ReLU-FC-sigmoid,                       (B, C)  eq. (3)
+    v   = F_em(lam)  FC-BN-ReLU-FC-sigmoid,                    (B, C)  eq. (4)
+    x'_c = g * v_c * e_c * x_c                                         eq. (5)
+
+As the official code (``SELambdaLayer``): hidden width C / 4, no biases in
+F_ex, a BatchNorm1d in F_em, Linear weights drawn from N(0, 0.001²) and
+biases 0 (``init='official'``; both gates then start near 0.5), g = 1.
+
+``init='neutral'`` (ours, for fine-tuning a trained stock model): the last
+Linear layers of F_ex and F_em start at zero, so both gates are exactly 0.5
+for every input and selector, and g = 4: the block is the identity at step 0
+and a stock checkpoint gives the stock output for every λ; the gates still
+receive gradients from the first step (through the last layers' weights).
 """
 import torch
 import torch.nn as nn
@@ -32,31 +42,60 @@ class MIMB(BaseModule):
     Args:
         channels (int): C, channels of the modulated features.
         num_instances (int): N, length of the instance selector λ.
-        reduction (int): hidden width of the excite and embed networks is
-            ``max(channels // reduction, min_hidden)``. 16 as in the
-            squeeze-and-excitation block MIMB derives from.
-        min_hidden (int): lower bound of the hidden width (narrow HRNet
-            branches have only 32 channels).
+        reduction (int): hidden width of F_ex and F_em is
+            ``max(channels // reduction, min_hidden)``. Defaults to 4, as
+            the official code.
+        min_hidden (int): lower bound of the hidden width.
+        embed_norm (bool): BatchNorm1d after F_em's first layer (official).
+        init (str): ``'official'`` or ``'neutral'`` (see the module doc).
     """
 
     def __init__(self,
                  channels: int,
                  num_instances: int = 2,
-                 reduction: int = 16,
-                 min_hidden: int = 8,
+                 reduction: int = 4,
+                 min_hidden: int = 1,
+                 embed_norm: bool = True,
+                 init: str = 'official',
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if num_instances < 1:
             raise ValueError(f'num_instances must be >= 1, got {num_instances}')
+        if init not in ('official', 'neutral'):
+            raise ValueError("init must be 'official' or 'neutral', got "
+                             f'{init!r}')
         hidden = max(channels // reduction, min_hidden)
         self.channels = channels
         self.num_instances = num_instances
+        self.init = init
+        self.gain = 4.0 if init == 'neutral' else 1.0
         self.excite = nn.Sequential(
-            nn.Linear(channels, hidden), nn.ReLU(inplace=True),
-            nn.Linear(hidden, channels), nn.Sigmoid())
-        self.embed = nn.Sequential(
-            nn.Linear(num_instances, hidden), nn.ReLU(inplace=True),
-            nn.Linear(hidden, channels), nn.Sigmoid())
+            nn.Linear(channels, hidden, bias=False), nn.ReLU(inplace=True),
+            nn.Linear(hidden, channels, bias=False), nn.Sigmoid())
+        embed = [nn.Linear(num_instances, hidden)]
+        if embed_norm:
+            embed.append(nn.BatchNorm1d(hidden))
+        embed += [nn.ReLU(inplace=True), nn.Linear(hidden, channels),
+                  nn.Sigmoid()]
+        self.embed = nn.Sequential(*embed)
+        self._init_gates()
+
+    def _init_gates(self) -> None:
+        for seq in (self.excite, self.embed):
+            for m in seq:
+                if isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, std=0.001)
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
+            if self.init == 'neutral':
+                last = seq[-2]
+                nn.init.zeros_(last.weight)
+                if last.bias is not None:
+                    nn.init.zeros_(last.bias)
+
+    def init_weights(self):
+        super().init_weights()
+        self._init_gates()
 
     def forward(self, x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
         if lam.shape != (x.shape[0], self.num_instances):
@@ -65,5 +104,18 @@ class MIMB(BaseModule):
                 f'{self.num_instances}), got {tuple(lam.shape)}')
         s = x.mean(dim=(2, 3))  # squeeze, eq. (2)
         e = self.excite(s)  # eq. (3)
-        v = self.embed(lam.to(x.dtype))  # eq. (4)
-        return x * (v * e)[:, :, None, None]  # eq. (5)
+        v = self._embed(lam.to(x.dtype))  # eq. (4)
+        return x * (self.gain * v * e)[:, :, None, None]  # eq. (5)
+
+    def _embed(self, lam: torch.Tensor) -> torch.Tensor:
+        """F_em; a single row in training is normalised with the running
+        statistics (batch statistics of one row do not exist)."""
+        v = lam
+        for m in self.embed:
+            if isinstance(m, nn.BatchNorm1d) and m.training and \
+                    v.shape[0] == 1:
+                v = F.batch_norm(v, m.running_mean, m.running_var, m.weight,
+                                 m.bias, False, 0.0, m.eps)
+            else:
+                v = m(v)
+        return v
