@@ -40,6 +40,11 @@ def test_quick_benchmark_writes_every_section(quick_run):
                 'stock_other_recall'):
         assert set(res['mipnet'][key]) >= {'mean', 'spread', 'runs'}
         assert len(res['mipnet'][key]['runs']) == 2  # two seeds
+    assert {'mipnet', 'mipnet_ft_neutral', 'mipnet_ft_official'} <= set(
+        res['mipnet']['rows'])
+    decay = res['mipnet']['secondary_score_decay']
+    assert set(decay) == {'0.5', '1.0'}
+    assert set(decay['0.5']) == {'gt_boxes', 'detections'}
     for key in ('cue_switch_1hop', 'cue_switch_3hop', 'both_followed_1hop'):
         assert key in res['hintpose']
     assert len(res['hintpose']['cue_switch_1hop']['runs']) == 1  # ablation
