@@ -5,7 +5,9 @@ and the image's file name, and returns ``(bboxes (N, 4) x1, y1, x2, y2,
 scores (N,))`` before any NMS:
 
 - ``MMDetPersonDetector``: an MMDetection detector (Faster R-CNN, HTC, ...),
-  its person class only;
+  its person class only, by default with its final NMS disabled so that the
+  chain's proposal stage sees every scored box (``stock_nms()`` gives the
+  ``BoxNMS`` that reproduces the detector's own output);
 - ``PrecomputedBoxes``: a COCO detection-results JSON (``bbox`` xywh,
   ``score``, ``category_id``), looked up by file name through the matching
   COCO annotation file (the images list);
@@ -13,6 +15,7 @@ scores (N,))`` before any NMS:
   noise (jitter, misses, duplicates, false positives), seeded per image, for
   the synthetic scenes where no trained detector exists.
 """
+import copy
 import json
 import os.path as osp
 import zlib
@@ -20,7 +23,8 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ['MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector']
+__all__ = ['MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector',
+           'disable_final_nms']
 
 Boxes = Tuple[np.ndarray, np.ndarray]
 
@@ -45,6 +49,25 @@ def _images_by_name(ann_file: str) -> Dict[str, dict]:
     return {osp.basename(img['file_name']): img for img in images}
 
 
+def disable_final_nms(model_cfg, max_boxes: int = 1000) -> dict:
+    """Turn off the final NMS of an MMDetection detector's config in place:
+    ``test_cfg.rcnn`` (two-stage and cascade detectors: Faster R-CNN,
+    Cascade R-CNN, HTC, ...) or ``test_cfg`` (one-stage), IoU threshold 1
+    (no box suppresses another) and at most ``max_boxes`` boxes. The score
+    threshold stays. Returns the stock ``nms`` and ``max_per_img``."""
+    test_cfg = model_cfg.get('test_cfg') or {}
+    for node in (test_cfg.get('rcnn'), test_cfg):
+        if isinstance(node, dict) and isinstance(node.get('nms'), dict):
+            stock = dict(nms=dict(node['nms']),
+                         max_per_img=node.get('max_per_img', 100))
+            node['nms'] = dict(node['nms'], iou_threshold=1.0)
+            node['max_per_img'] = max_boxes
+            return stock
+    raise ValueError(
+        'found no final NMS in the detector\'s test_cfg (test_cfg.rcnn.nms '
+        'or test_cfg.nms); pass pre_nms=False to keep its boxes as they are')
+
+
 class MMDetPersonDetector:
     """Person boxes from an MMDetection detector.
 
@@ -56,14 +79,22 @@ class MMDetPersonDetector:
         person_class: the class name kept (looked up in the detector's
             ``dataset_meta['classes']``, so 80-class COCO and person-only
             detectors both work).
+        pre_nms (bool): disable the detector's final NMS
+            (``disable_final_nms``), so the proposal stage sees the boxes
+            NMS would have thinned. Defaults to True.
+        max_boxes (int): with ``pre_nms``, the most boxes per image.
     """
 
     def __init__(self, config, checkpoint: Optional[str] = None,
-                 device: str = 'cpu', person_class: str = 'person'):
+                 device: str = 'cpu', person_class: str = 'person',
+                 pre_nms: bool = True, max_boxes: int = 1000):
         from mmdet.apis import init_detector
         from mmpose.utils import adapt_mmdet_pipeline
         from mmpose_occlusion.utils import load_config
-        cfg = load_config(config, 'detector config')
+        cfg = copy.deepcopy(load_config(config, 'detector config'))
+        self.pre_nms = pre_nms
+        self.stock_nms_cfg = (disable_final_nms(cfg.model, max_boxes)
+                              if pre_nms else None)
         self.model = init_detector(adapt_mmdet_pipeline(cfg), checkpoint,
                                    device=device)
         meta_classes = cfg.get('test_dataloader', {}).get('dataset', {}).get(
@@ -81,6 +112,17 @@ class MMDetPersonDetector:
                 f'classes: {classes[:10]}...); pass a person detector or '
                 'the right person_class')
         self.label = classes.index(person_class.lower())
+
+    def stock_nms(self):
+        """The proposal stage that gives the detector's own output from its
+        pre-NMS boxes: ``BoxNMS`` with its IoU threshold, box cap and MMCV's
+        NMS op (exact for a person-only detector; an 80-class detector caps
+        its boxes over all classes)."""
+        from mmpose_occlusion.proposals import BoxNMS
+        if self.stock_nms_cfg is None:
+            raise ValueError('this detector runs its own NMS (pre_nms=False)')
+        return BoxNMS(self.stock_nms_cfg['nms'].get('iou_threshold', 0.5),
+                      self.stock_nms_cfg['max_per_img'], impl='mmcv')
 
     def __call__(self, img: np.ndarray, name: str = '') -> Boxes:
         from mmdet.apis import inference_detector
