@@ -41,7 +41,7 @@ def test_chain_of_three_by_hand():
 
 @pytest.mark.parametrize('dataset,k,elbow,wrist', [('coco', 17, 7, 9),
                                                    ('crowdpose', 14, 2, 4)])
-def test_skeleton_from_dataset_metainfo(dataset, k, elbow, wrist):
+def test_paper_graph_for_the_dataset(dataset, k, elbow, wrist):
     loss = MODELS.build(
         dict(type='StructureAwareLoss',
              metainfo=f'configs/_base_/datasets/{dataset}.py'))
@@ -54,6 +54,34 @@ def test_skeleton_from_dataset_metainfo(dataset, k, elbow, wrist):
     errors[0][wrist] = 1.0
     out, tgt = _maps(errors)
     assert loss(out, tgt).item() == pytest.approx((1 + 0.5) / k)
+
+
+def test_coco_paper_graph_by_hand():
+    """Fig. 7 on COCO: limb pairs and hip-hip; the face keypoints have no
+    neighbours, shoulders one (the elbow), elbows and knees two (the
+    triplets), hips two (knee and the other hip). Errors on the left arm
+    (shoulder 5: 1, elbow 7: 2, wrist 9: 4) and the nose (0: 8), α2 = 0.5:
+    nose 8; shoulder 1 + .5·2 = 2; elbow 2 + .5·(1 + 4) = 4.5; wrist
+    4 + .5·2 = 5 -> 19.5 / 17."""
+    loss = StructureAwareLoss(metainfo='configs/_base_/datasets/coco.py')
+    deg = loss.adjacency.sum(1).tolist()
+    assert deg[:5] == [0] * 5
+    assert deg[5:] == [1, 1, 2, 2, 1, 1, 2, 2, 2, 2, 1, 1]
+    errors = [[0.0] * 17]
+    for n, e in ((5, 1.0), (7, 2.0), (9, 4.0), (0, 8.0)):
+        errors[0][n] = e
+    out, tgt = _maps(errors)
+    assert loss(out, tgt).item() == pytest.approx(19.5 / 17, rel=1e-6)
+    # the full COCO skeleton instead: nose-eye links add the face terms
+    full = StructureAwareLoss(metainfo='configs/_base_/datasets/coco.py',
+                              graph='skeleton')
+    assert full.adjacency[0].sum() > 0
+    assert full(out, tgt).item() > loss(out, tgt).item()
+    with pytest.raises(ValueError, match='no paper graph'):
+        StructureAwareLoss(metainfo=dict(num_keypoints=21,
+                                         skeleton_links=[]))
+    with pytest.raises(ValueError, match='graph must be'):
+        StructureAwareLoss(graph='limbs')
 
 
 def test_shape_errors():
