@@ -268,3 +268,24 @@ def test_offline_stack_ops_stand_in_names_the_missing_op():
     assert not hasattr(mod, '__wrapped__')
     with pytest.raises(RuntimeError, match=r"'nms'.*full MMCV"):
         mod.nms(None, None, 0.5)
+
+
+def test_a_checkpoint_of_another_network_is_refused(tmp_path):
+    """A finished run trained before the code changed its network is not
+    silently half-loaded."""
+    import torch
+    from crowd_benchmark import (PROFILES, ROWS, build_model_from_cfg,
+                                 check_checkpoint, profile_cfg_edit)
+    from evidence_common import load_cfg
+    cfg_path = ROWS['mipnet'][2]
+    edit = profile_cfg_edit(PROFILES['quick'], 'topdown', True)
+    model = build_model_from_cfg(load_cfg(cfg_path, edit), 'cpu')
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=model.state_dict()), good)
+    check_checkpoint(cfg_path, str(good), edit, str(tmp_path))
+    state = model.state_dict()
+    state['backbone.mimb.stage3.0.excite.0.bias'] = torch.zeros(2)
+    bad = tmp_path / 'bad.pth'
+    torch.save(dict(state_dict=state), bad)
+    with pytest.raises(SystemExit, match='Move .* aside'):
+        check_checkpoint(cfg_path, str(bad), edit, str(tmp_path))

@@ -206,6 +206,7 @@ class Bench:
                                 'annotations/person_keypoints_val.json')
         self.img_dir = osp.join(self.data_root, 'val')
         self.device = args.device
+        self._checked = set()
 
     # -- config edits ------------------------------------------------------
     def cfg_edit(self, kind: str) -> Callable:
@@ -244,6 +245,9 @@ class Bench:
                      resumable=True, seed=seed, autocast=self.autocast,
                      val_interval=every, cfg_edit=cfg_edit)
         self._add_time(run_dir, 'train_s', time.time() - t0)
+        if ckpt not in self._checked:
+            check_checkpoint(cfg_path, ckpt, cfg_edit, run_dir)
+            self._checked.add(ckpt)
         return ckpt
 
     def _finetune_edit(self, row: str, base: Callable) -> Callable:
@@ -810,6 +814,30 @@ def cost(bench: Bench) -> dict:
                         params_ratio=count_params(model) / p0,
                         latency_ms=t[row], latency_ratio=t[row] / ref)
     return out
+
+
+def check_checkpoint(cfg_path: str, ckpt: str, cfg_edit: Callable,
+                     run_dir: str) -> None:
+    """Refuse a finished run whose checkpoint holds another network than
+    the config builds now (the code changed since it was trained): its
+    evaluation would load half the weights with a warning."""
+    from mmengine.runner import CheckpointLoader
+    model = build_model_from_cfg(load_cfg(cfg_path, cfg_edit), 'cpu')
+    state = CheckpointLoader.load_checkpoint(ckpt, map_location='cpu')
+    state = state.get('state_dict', state)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = [k for k in own if k in state and
+              tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or shapes:
+        example = (missing or unexpected or shapes)[0]
+        raise SystemExit(
+            f'crowd_benchmark: {ckpt} holds another network than '
+            f'{cfg_path} builds now ({len(missing)} tensors missing, '
+            f'{len(unexpected)} unexpected, {len(shapes)} of another shape, '
+            f'e.g. {example}): the code changed since it was trained. Move '
+            f'{run_dir} aside and run again to train it anew.')
 
 
 def build_model_from_cfg(cfg, device):
