@@ -49,6 +49,8 @@ def test_quick_benchmark_writes_every_section(quick_run):
         assert key in res['hintpose']
     assert len(res['hintpose']['cue_switch_1hop']['runs']) == 1  # ablation
     det = res['detposenet']
+    assert {'detposenet', 'detposenet_nomask', 'detposenet_mask_ft'} <= set(
+        det['rows'])
     assert 'synthetic, simulated poses' in det['filter_recall']
     assert set(det['best_nms_recall']) == set(det['filter_recall'])
     assert set(det['filter_runs_per_person']) == set(det['filter_recall'])

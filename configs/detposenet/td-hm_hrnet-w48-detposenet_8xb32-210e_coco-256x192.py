@@ -1,5 +1,5 @@
-# DetPoseNet's pose refinement sub-net with HRNet-W48 (the paper's
-# "w/ HRNet-48" row), on COCO: multi-scale supervision on HRNet's own
+# DetPoseNet's pose refinement sub-net with HRNet-W48 (our construction; the
+# paper's "w/ HRNet-48" row does not say how it builds it), on COCO: multi-scale supervision on HRNet's own
 # resolutions (1/16, 1/8, 1/4 of the input: heatmaps at 1/4, 1/2, 1 of the
 # final size), multi-scale regression, the structure-aware loss at every
 # scale, and keypoint masking (background and duplication) in training.

@@ -96,17 +96,38 @@ ROWS = {
                     'configs/bottomup/ae_hrnet-w16-small_1xb16-6e_synthcrowd-'
                     '256x256.py', 'bottomup', 1),
 }
-# MIPNet fine-tuned from the trained stock model (seed 0) for half the
-# budget, as the official recipe fine-tunes a trained pose model: MIMBs
-# started neutral (ours) or as the official code starts them
+# Fine-tuning rows, one seed each: MIPNet from the trained stock model for
+# half the budget (the official recipe fine-tunes a trained pose model), its
+# MIMBs started neutral (ours) or as the official code starts them;
+# DetPoseNet trained without keypoint masking, then fine-tuned with it for a
+# quarter of the budget (the paper fine-tunes with masking, §III-C4)
 ROWS.update({
     'mipnet_ft_neutral': ('mipnet', 'MIPNet N=2, fine-tuned, neutral MIMBs',
                           ROWS['mipnet'][2], 'topdown', 1),
     'mipnet_ft_official': ('mipnet', 'MIPNet N=2, fine-tuned, official '
                            'MIMB init', ROWS['mipnet'][2], 'topdown', 1),
+    'detposenet_nomask': ('detposenet', 'DetPoseNet refinement, no keypoint '
+                          'masking', 'configs/detposenet/td-hm_hrnet-w16-'
+                          'small-detposenet-nomask_1xb32-6e_synthcrowd-'
+                          '128x96.py', 'topdown', 1),
+    'detposenet_mask_ft': ('detposenet', 'DetPoseNet refinement, masking as '
+                           'fine-tuning', ROWS['detposenet'][2], 'topdown',
+                           1),
 })
-FINETUNE = {'mipnet_ft_neutral': ('stock', 'neutral'),
-            'mipnet_ft_official': ('stock', 'official')}
+
+
+def _mimb_init(init):
+    def edit(cfg):
+        cfg.model.backbone.mimb_cfg = dict(init=init)
+    return edit
+
+
+# row: (source row, share of the budget, config edit)
+FINETUNE = {
+    'mipnet_ft_neutral': ('stock', 0.5, _mimb_init('neutral')),
+    'mipnet_ft_official': ('stock', 0.5, _mimb_init('official')),
+    'detposenet_mask_ft': ('detposenet_nomask', 0.25, None),
+}
 HINT_ROWS = ('hintpose_1hop', 'hintpose_3hop')
 OCCLUSION_BINS = ((0.0, 0.0), (0.0, 0.25), (0.25, 0.5), (0.5, 1.0))
 
@@ -215,8 +236,11 @@ class Bench:
         return profile_cfg_edit(self.profile, kind, self.args.quick)
 
     def row_epochs(self, row: str) -> int:
-        """A row's budget: the benchmark's, half of it for fine-tuning."""
-        return max(1, self.epochs // 2) if row in FINETUNE else self.epochs
+        """A row's budget: the benchmark's, a share of it for
+        fine-tuning."""
+        if row not in FINETUNE:
+            return self.epochs
+        return max(1, int(self.epochs * FINETUNE[row][1]))
 
     def run_dir(self, row: str, seed: int, epochs: Optional[int] = None):
         epochs = epochs or self.row_epochs(row)
@@ -252,16 +276,17 @@ class Bench:
 
     def _finetune_edit(self, row: str, base: Callable) -> Callable:
         """Start from the trained source row's seed-0 weights (MMEngine's
-        Pretrained init, applied after the modules' own init, so the MIMBs
-        keep theirs) with the row's MIMB init."""
-        source, init = FINETUNE[row]
+        Pretrained init, applied after the modules' own init, so new
+        modules such as MIMBs keep theirs), with the row's own edit."""
+        source, _, extra = FINETUNE[row]
         ckpt = self.train(source, 0)
 
         def edit(cfg):
             base(cfg)
             cfg.model.init_cfg = dict(type='Pretrained', checkpoint=ckpt)
             cfg.model.backbone.init_cfg = None
-            cfg.model.backbone.mimb_cfg = dict(init=init)
+            if extra is not None:
+                extra(cfg)
 
         return edit
 
@@ -360,6 +385,8 @@ def resize_topdown(cfg, input_size: tuple, heatmap_size: tuple) -> None:
             for k in list(obj.keys()):
                 v = obj[k]
                 if k in new and isinstance(v, (list, tuple)):
+                    if tuple(v) == new[k][1]:
+                        continue  # met again through a shared dict
                     if tuple(v) != new[k][0]:
                         raise ValueError(
                             f'resize_topdown: {k}={tuple(v)} in the config, '
@@ -789,8 +816,8 @@ def cost(bench: Bench) -> dict:
     people = len(coco['annotations']) / max(len(coco['images']), 1)
     models, inputs = {}, {}
     for row, (_, _, cfg_path, kind, _) in ROWS.items():
-        if row in FINETUNE:  # the same network as its row
-            continue
+        if row in FINETUNE or row == 'detposenet_nomask':
+            continue  # the same network as its row
         cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
         w, h = cfg.codec['input_size']
         model = build_model_from_cfg(cfg, device)
@@ -1024,7 +1051,7 @@ def section_mipnet(bench: Bench, ctx: dict, results: dict) -> dict:
         stock = topdown_row(bench, 'stock', ctx)
     rec, srec = row['instance_recall'], stock['instance_recall']
     rows = dict(mipnet=row)
-    for name in FINETUNE:
+    for name in ('mipnet_ft_neutral', 'mipnet_ft_official'):
         rows[name] = topdown_row(bench, name, ctx)
     decay = decay_effect(bench, 'mipnet', 0, bench.train('mipnet', 0))
     return dict(rows=rows, secondary_score_decay=decay,
@@ -1069,8 +1096,11 @@ def section_detposenet(bench: Bench, ctx: dict) -> dict:
                              for s, c in zip(seeds, ckpts)])
     layouts = bench.cached(bench.run_dir('bottomup_ae', 0), 'filter_layouts',
                            lambda: filter_layouts(bench, ctx['ae_pose_fn']))
+    rows = dict(detposenet=row)
+    for name in ('detposenet_nomask', 'detposenet_mask_ft'):
+        rows[name] = topdown_row(bench, name, ctx)
     return dict(
-        rows=dict(detposenet=row), layouts=layouts,
+        rows=rows, layouts=layouts,
         filter_recall={k: v['filter_recall'] for k, v in layouts.items()},
         best_nms_recall={k: v['best_nms_recall']
                          for k, v in layouts.items()},
