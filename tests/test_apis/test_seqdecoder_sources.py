@@ -70,7 +70,8 @@ def test_decoded_people_are_coarse_poses_for_the_filter():
     assert (scores > 0.9).all()
     # DetPoseNet's filter takes them as its pose source: the two people
     # keep one box each; a detector box with no pose in it is dropped
-    filt = CoarsePoseFilter(pose_source=poses)
+    # (Algorithm 1 as published)
+    filt = CoarsePoseFilter(pose_source=poses, unposed_score_thr=None)
     boxes = np.array([[50, 30, 110, 100], [52, 32, 112, 102],
                       [210, 120, 270, 200], [5, 200, 40, 250]], np.float32)
     out = filt(boxes, np.array([0.9, 0.8, 0.9, 0.7], np.float32), img=img)

@@ -24,7 +24,21 @@ def _poses(*poses):
 
 
 def _filter(**kw):
-    return CoarsePoseFilter(pose_source=None, **kw)
+    """Algorithm 1 as published, unless a test asks for the unposed rule."""
+    return CoarsePoseFilter(pose_source=None,
+                            **dict(dict(unposed_score_thr=None), **kw))
+
+
+def test_default_keeps_strong_boxes_without_a_pose():
+    """The default (ours) keeps a detector box of score >= 0.6 that got no
+    pose and overlaps no proposal; a weaker one is dropped as in
+    Algorithm 1."""
+    boxes = [[0, 0, 100, 100], [200, 0, 300, 100], [400, 0, 500, 100]]
+    poses = _poses(_pose(50, 50), _pose(250, 50, n=3))
+    p = CoarsePoseFilter(pose_source=None)(boxes, [0.9, 0.8, 0.5],
+                                            poses=poses)
+    np.testing.assert_array_equal(p.source, [0, 1])
+    assert CoarsePoseFilter(pose_source=None).unposed_score_thr == 0.6
 
 
 def test_false_box_with_too_few_keypoints_is_dropped():
