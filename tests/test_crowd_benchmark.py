@@ -47,6 +47,10 @@ def test_quick_benchmark_writes_every_section(quick_run):
     assert set(decay['0.5']) == {'gt_boxes', 'detections'}
     for key in ('cue_switch_1hop', 'cue_switch_3hop', 'both_followed_1hop'):
         assert key in res['hintpose']
+    hops = res['hintpose']['hops']
+    assert set(hops) == {'as trained', 're-estimated, shared',
+                         're-estimated, per hop'}
+    assert all(len(v) == 3 for v in hops.values())
     assert len(res['hintpose']['cue_switch_1hop']['runs']) == 1  # ablation
     det = res['detposenet']
     assert {'detposenet', 'detposenet_nomask', 'detposenet_mask_ft'} <= set(

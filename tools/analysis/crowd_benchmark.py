@@ -1090,6 +1090,15 @@ def section_hintpose(bench: Bench, ctx: dict, results: dict) -> dict:
     if 'cue_switch' in stock:
         out['stock_cue_switch'] = stock['cue_switch']['switch']
     out['boxes'] = rows['hintpose_3hop']['cue_switch']['n']
+    # AP of every hop of the 3-hop model (seed 0, ground-truth cues), with
+    # the BatchNorm statistics as trained and re-estimated per hop
+    from hintpose_hops import measure
+    ckpt = bench.train('hintpose_3hop', 0)
+    run_dir = bench.run_dir('hintpose_3hop', 0)
+    out['hops'] = bench.cached(run_dir, 'hops', lambda: measure(
+        ROWS['hintpose_3hop'][2], ckpt, bench.data_root,
+        bench.cfg_edit('topdown'), 'gt', 2 if bench.args.quick else 50,
+        osp.join(run_dir, 'hops'), bench.autocast))
     return out
 
 
@@ -1328,8 +1337,9 @@ def write_report(bench: Bench, results: dict) -> str:
                if c else '- | - |'))
     lines += [
         '',
-        'HintPose rows: cues from the bottom-up model\'s peaks (the report\'s '
-        'inference). Sequential decoder: keypoints on steps x parts (ours; '
+        'HintPose rows: cues from the bottom-up model, one per person it '
+        'found in the box (ours; the report takes local heatmap peaks). '
+        'Sequential decoder: keypoints on steps x parts (ours; '
         'the paper\'s step-only decoding is in its table below). Bottom-up '
         'rows take no boxes: their "AP crowded, occluded boxes removed" does '
         'not apply. "vs stock": the difference of the means against the '
@@ -1402,12 +1412,28 @@ def write_report(bench: Bench, results: dict) -> str:
         lines += ['', '| model | cues | AP all | AP crowded |',
                   '| --- | --- | --- | --- |']
         for row in ('hintpose_1hop', 'hintpose_3hop'):
-            for cue, name in (('bottomup', 'bottom-up peaks'),
+            for cue, name in (('bottomup', 'bottom-up (one per person)'),
                               ('centre', 'box centre'),
                               ('gt', 'ground truth')):
                 a = hint['rows'][row]['ap_cues'][cue]
                 lines.append(f'| {rows[row]["label"]} | {name} | '
                              f'{fmt(a["all"])} | {fmt(a["crowded"])} |')
+        hops = hint.get('hops')
+        if hops:
+            n = len(hops['as trained'])
+            lines += [
+                '', 'AP of every hop of the 3-hop model (seed 0, ground-'
+                'truth cues, all validation images), with the BatchNorm '
+                'running statistics as trained (shared by the hops) and '
+                're-estimated over 50 training batches, shared or per hop '
+                '(tools/analysis/hintpose_hops.py):', '',
+                '| statistics | ' + ' | '.join(
+                    f'hop {h}' for h in range(1, n + 1)) + ' |',
+                '| --- ' * (n + 1) + '|'
+            ] + [
+                f'| {name} | ' + ' | '.join(f'{100 * a:.1f}' for a in aps)
+                + ' |' for name, aps in hops.items()
+            ]
     det = results.get('detposenet')
     if det:
         lines += [

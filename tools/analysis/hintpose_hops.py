@@ -58,7 +58,7 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def make_cfg_edit(args, extra=None):
+def make_cfg_edit(args):
     from crowd_benchmark import PROFILES, profile_cfg_edit
     base = (None if args.profile == 'none' else profile_cfg_edit(
         PROFILES[args.profile], 'topdown'))
@@ -70,9 +70,6 @@ def make_cfg_edit(args, extra=None):
                      'test_dataloader'):
             cfg[name].num_workers = 0
             cfg[name].persistent_workers = False
-            cfg[name].dataset.data_root = args.data_root
-        if extra is not None:
-            extra(cfg)
 
     return edit
 
@@ -114,59 +111,80 @@ def reestimate(model, loader, batches: int, per_hop: bool) -> None:
     model.eval()
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def measure(config: str, checkpoint: str, data_root: str, cfg_edit,
+            cue: str = 'gt', bn_batches: int = 50, work_dir: str = '.',
+            autocast=None) -> dict:
+    """AP x 1 of every hop: ``{'as trained': [...], 're-estimated,
+    shared': [...], 're-estimated, per hop': [...]}`` (ground-truth boxes
+    of ``data_root``'s validation set; ``cfg_edit`` as ``load_cfg``'s)."""
     import torch
-    from mmengine.registry import init_default_scope
     from mmengine.runner import Runner, save_checkpoint
 
-    import mmpose_occlusion  # noqa: F401
     from mmpose.apis import init_model
-    init_default_scope('mmpose')
-    os.makedirs(args.work_dir, exist_ok=True)
-    val_ann = osp.join(args.data_root,
-                       'annotations/person_keypoints_val.json')
+    val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
 
     def cue_pipeline(pipeline):
-        if args.cue == 'gt':
+        if cue == 'gt':
             for t in pipeline:
                 if t['type'] == 'GenerateInstanceCue':
                     t['gt'] = 'nearest_centroid'
         return pipeline
 
-    def ap_per_hop(ckpt, hop_norm):
-        cfg0 = load_cfg(args.config, make_cfg_edit(args))
-        out = []
-        for hop in range(1, cfg0.model.backbone.num_hops + 1):
+    def with_data(cfg):
+        if cfg_edit is not None:
+            cfg_edit(cfg)
+        for name in ('train_dataloader', 'val_dataloader',
+                     'test_dataloader'):
+            cfg[name].dataset.data_root = data_root
 
-            def extra(cfg, hop=hop):
+    def ap_per_hop(ckpt, hop_norm):
+        hops = load_cfg(config, with_data).model.backbone.num_hops
+        out = []
+        for hop in range(1, hops + 1):
+
+            def edit(cfg, hop=hop):
+                with_data(cfg)
                 cfg.model.backbone.hop_norm = hop_norm
                 cfg.model.test_cfg.output_hop = hop
 
-            metrics = evaluate(
-                args.config, ckpt, args.data_root, val_ann, None,
-                osp.join(args.work_dir, 'eval'), edit_pipeline=cue_pipeline,
-                cfg_edit=make_cfg_edit(args, extra))
+            metrics = evaluate(config, ckpt, data_root, val_ann, None,
+                               osp.join(work_dir, 'eval'),
+                               edit_pipeline=cue_pipeline, cfg_edit=edit,
+                               autocast=autocast)
             out.append(metrics['coco/AP'])
         return out
 
-    t0 = time.time()
-    rows = {'as trained': ap_per_hop(args.checkpoint, 'shared')}
-    cfg = load_cfg(args.config, make_cfg_edit(args))
+    rows = {'as trained': ap_per_hop(checkpoint, 'shared')}
+    cfg = load_cfg(config, with_data)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     for name, per_hop in (('re-estimated, shared', False),
                           ('re-estimated, per hop', True)):
-        model = init_model(cfg, args.checkpoint, device='cpu')
-        reestimate(model, loader, args.bn_batches, per_hop)
+        model = init_model(cfg, checkpoint, device='cpu')
+        reestimate(model, loader, bn_batches, per_hop)
         with tempfile.TemporaryDirectory() as tmp:
             ckpt = osp.join(tmp, 'stats.pth')
             save_checkpoint(dict(state_dict=model.state_dict()), ckpt)
             rows[name] = ap_per_hop(ckpt, 'per_hop' if per_hop else 'shared')
         del model
-        torch.cuda.empty_cache() if torch.cuda.is_available() else None
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    return rows
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmengine.registry import init_default_scope
+
+    import mmpose_occlusion  # noqa: F401
+    init_default_scope('mmpose')
+    os.makedirs(args.work_dir, exist_ok=True)
+    t0 = time.time()
+    rows = measure(args.config, args.checkpoint, args.data_root,
+                   make_cfg_edit(args), args.cue, args.bn_batches,
+                   args.work_dir)
     hops = len(rows['as trained'])
     print(f'\nAP x 100 of each hop ({args.cue} cues, ground-truth boxes, '
-          f'{val_ann}):\n')
+          f'{args.data_root}):\n')
     print('| BatchNorm statistics | ' + ' | '.join(
         f'hop {h}' for h in range(1, hops + 1)) + ' |')
     print('| --- ' * (hops + 1) + '|')
