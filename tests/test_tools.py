@@ -135,3 +135,24 @@ def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
         seen = k[:, 2] > 0
         assert seen.any()
         np.testing.assert_allclose(k[seen, :2], ref[seen, :2], atol=1e-6)
+
+
+def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):
+    """With every person's coarse pose missing, Algorithm 1 keeps no box
+    (recall 0) while the default filter keeps the strong detections; box
+    NMS does not depend on the poses."""
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+    try:
+        import coarse_pose_sweep as cps
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setattr(cps, 'FACTORS',
+                        {'people missed': ('miss_person', (0.0, 1.0))})
+    res = cps.sweep(osp.join(tiny_synth,
+                             'annotations/person_keypoints_val.json'), 0)
+    r = res['people missed']
+    assert r['levels'] == [0.0, 1.0]
+    assert r['Algorithm 1']['recall'][1] == 0.0
+    assert r['Algorithm 1']['recall'][0] > 0.5
+    assert r['filter (default)']['recall'][1] > 0.3
+    assert r['best box NMS']['recall'][0] == r['best box NMS']['recall'][1]

@@ -57,18 +57,29 @@ def parse_args():
     return p.parse_args()
 
 
-def simulated_poses(people, rng, stray=2):
+def simulated_poses(people, rng, stray=2, noise=0.02, keep_visible=0.95,
+                    keep_hidden=0.5, miss_person=0.0):
     """Coarse poses of the people (noisy, hidden joints often lost) and a
-    few stray fragments: keypoints (P, K, 2), scores (P, K)."""
+    few stray fragments: keypoints (P, K, 2), scores (P, K).
+
+    ``noise``: keypoint noise, a fraction of the person's size;
+    ``keep_visible`` / ``keep_hidden``: the chance that a visible / hidden
+    labelled joint is found; ``miss_person``: the chance that a person gets
+    no pose at all; ``stray``: fragments (1-3 joints) per image."""
     kpts, scores = [], []
     for a in people:
+        if miss_person > 0 and rng.random() < miss_person:
+            continue
         g = np.asarray(a['keypoints'], np.float32).reshape(-1, 3)
         size = max(a['bbox'][2], a['bbox'][3], 1.0)
-        keep = np.where(g[:, 2] == 2, rng.random(len(g)) < 0.95,
+        keep = np.where(g[:, 2] == 2, rng.random(len(g)) < keep_visible,
                         np.where(g[:, 2] == 1,
-                                 rng.random(len(g)) < 0.5, False))
-        kpts.append(g[:, :2] + rng.normal(0, 0.02 * size, (len(g), 2)))
+                                 rng.random(len(g)) < keep_hidden, False))
+        kpts.append(g[:, :2] + rng.normal(0, noise * size, (len(g), 2)))
         scores.append(np.where(keep, rng.uniform(0.5, 1.0, len(g)), 0.0))
+    if people and not kpts:  # every person missed: keep the shape
+        k = len(people[0]['keypoints']) // 3
+        kpts, scores = [np.zeros((k, 2), np.float32)], [np.zeros(k)]
     k = len(kpts[0]) if kpts else 17
     for _ in range(stray if people else 0):
         a = people[rng.integers(len(people))]
@@ -99,11 +110,12 @@ def recalled(gt_boxes, proposals, thr=0.5):
     return hit
 
 
-def layouts(ann_file, seed, pose_fn=None):
+def layouts(ann_file, seed, pose_fn=None, pose_kw=None):
     """Per image: true boxes (N, 4), detections, coarse poses, the number
     of labelled keypoints of each person. The coarse poses are simulated
-    from the annotations, or ``pose_fn(file_name)`` -> (keypoints (P, K, 2),
-    scores (P, K)), e.g. a bottom-up model's."""
+    from the annotations (``simulated_poses`` with ``pose_kw``), or
+    ``pose_fn(file_name)`` -> (keypoints (P, K, 2), scores (P, K)), e.g. a
+    bottom-up model's."""
     from mmpose_occlusion.apis import SimulatedDetector
     with open(ann_file) as f:
         coco = json.load(f)
@@ -127,8 +139,8 @@ def layouts(ann_file, seed, pose_fn=None):
             (np.asarray(a['keypoints']).reshape(-1, 3)[:, 2] > 0).sum()
             for a in people
         ])
-        poses = simulated_poses(people, rng) if pose_fn is None else \
-            pose_fn(img['file_name'])
+        poses = simulated_poses(people, rng, **(pose_kw or {})) \
+            if pose_fn is None else pose_fn(img['file_name'])
         out.append((gt, boxes, scores, poses, labelled))
     return out
 
