@@ -42,8 +42,11 @@ model = dict(
 data_root = 'data/synthetic_crowd/'
 train_pipeline = [
     dict(type='LoadImage'),
+    # scale_type='long': the window holds the whole image or region (the
+    # stock 'short' cuts tall and wide crowd regions to their short side,
+    # while validation's BottomupResize('expand') shows them whole)
     dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-         rotate_factor=40),
+         scale_type='long', rotate_factor=40),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='BottomupGetHeatmapMask'),

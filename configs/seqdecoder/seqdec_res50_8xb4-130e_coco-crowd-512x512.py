@@ -75,8 +75,11 @@ crowd_root = 'data/coco_crowd/'
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='RandomCrowdRegionCrop', scale_factor=(0.75, 1.5)),
+    # scale_type='long': the window holds the whole image or region (the
+    # stock 'short' cuts tall and wide crowd regions to their short side,
+    # while validation's BottomupResize('expand') shows them whole)
     dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-         rotate_factor=40, scale_prob=0, shift_prob=0),
+         scale_type='long', rotate_factor=40, scale_prob=0, shift_prob=0),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='BottomupGetHeatmapMask'),

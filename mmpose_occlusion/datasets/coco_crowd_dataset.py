@@ -53,7 +53,8 @@ class CocoCrowdDataset(CocoDataset):
             IoU >= iou_thr is a crowd pair). Defaults to 0.1.
         min_keypoints (int): only people with at least this many labelled
             keypoints count when finding regions (all of them stay in the
-            sample). Defaults to 0.
+            sample). Defaults to 1: a region of people without keypoints
+            would be an all-masked sample with nothing to learn.
         data_mode (str): must be ``'bottomup'`` (the default).
         **kwargs: the rest of MMPose's ``CocoDataset`` arguments
             (``data_root``, ``data_prefix``, ``pipeline``, ...).
@@ -62,7 +63,7 @@ class CocoCrowdDataset(CocoDataset):
     def __init__(self,
                  ann_file: str = '',
                  iou_thr: float = 0.1,
-                 min_keypoints: int = 0,
+                 min_keypoints: int = 1,
                  data_mode: str = 'bottomup',
                  **kwargs):
         if data_mode != 'bottomup':

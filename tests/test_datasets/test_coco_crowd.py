@@ -525,7 +525,7 @@ def test_coco_crowd_training_pipeline_on_real_coco_images():
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.data_root = osp.join(SHARED_REAL, 'coco_mini')
     ds = DATASETS.build(ds_cfg)
-    assert len(ds) == 16  # the regions counted in docs/coco_crowd.md
+    assert len(ds) == 10  # the regions counted in docs/coco_crowd.md
     masked = 0
     for i in range(len(ds)):
         sample = ds[i]['data_samples']
@@ -536,3 +536,51 @@ def test_coco_crowd_training_pipeline_on_real_coco_images():
         labels = sample.gt_instance_labels
         assert labels.instance_heatmaps.shape[1:] == (17, 128, 128)
     assert masked > 0  # some regions hold unannotated people
+
+
+def test_regions_of_people_without_keypoints_are_left_out(tmp_path):
+    """By default a region needs people with labelled keypoints: two
+    overlapping people without any make an all-masked sample."""
+    coco = dict(TINY, annotations=[
+        _ann(41, 2, [5, 5, 25, 35], keypoints=[0] * 51, num_keypoints=0),
+        _ann(42, 2, [10, 8, 30, 38], keypoints=[0] * 51, num_keypoints=0),
+    ], images=TINY['images'][1:2])
+    ann_file = tmp_path / 'empty_people.json'
+    ann_file.write_text(json.dumps(coco))
+    kw = dict(type='CocoCrowdDataset', ann_file=str(ann_file),
+              data_prefix=dict(img=str(tmp_path) + '/'), pipeline=[],
+              serialize_data=False)
+    assert len(DATASETS.build(kw)) == 0
+    assert len(DATASETS.build(dict(kw, min_keypoints=0))) == 1
+
+
+@pytest.mark.parametrize('size', [(120, 360), (480, 120)])  # (w, h)
+def test_seqdecoder_training_window_holds_the_whole_region(size):
+    """The sequential decoder configs train on the whole image or region:
+    at scale 1, no shift and no rotation, keypoints at the corners of a
+    tall and of a wide region stay inside the training input."""
+    import glob
+
+    from mmengine.config import Config
+
+    from conftest import REPO_ROOT
+    from mmpose.registry import TRANSFORMS
+    w, h = size
+    corners = np.array([[[1, 1], [w - 2, 1], [1, h - 2], [w - 2, h - 2]]],
+                       np.float32)
+    configs = glob.glob(osp.join(REPO_ROOT, 'configs', 'seqdecoder',
+                                 'seqdec_*.py'))
+    assert configs
+    for path in configs:
+        cfg = Config.fromfile(path)
+        affine = [t for t in cfg.train_dataloader.dataset.pipeline
+                  if t['type'] == 'BottomupRandomAffine'][0]
+        t = TRANSFORMS.build(dict(affine, shift_prob=0, scale_prob=0,
+                                  rotate_prob=0))
+        out = t(dict(img=np.zeros((h, w, 3), np.uint8), img_shape=(h, w),
+                     keypoints=corners.copy(),
+                     keypoints_visible=np.ones((1, 4), np.float32)))
+        iw, ih = affine['input_size']
+        k = out['keypoints'][0]
+        assert ((k[:, 0] >= 0) & (k[:, 0] < iw) & (k[:, 1] >= 0) &
+                (k[:, 1] < ih)).all(), path

@@ -64,3 +64,33 @@ def test_clear_errors():
     runner.model.head = object()
     with pytest.raises(TypeError, match='SequentialDecoderHead'):
         PersonCurriculumHook().before_train_epoch(runner)
+
+
+def test_ranks_decide_on_the_all_reduced_loss(monkeypatch):
+    """Two ranks whose own losses disagree (rank 0's settle, rank 1's keep
+    falling) take the same decision, from the mean over both."""
+    import torch
+
+    import mmpose_occlusion.engine.hooks.person_curriculum_hook as mod
+    hooks = [PersonCurriculumHook(settle_tol=0.05) for _ in range(2)]
+    runners = [_runner(), _runner()]
+
+    def all_reduce(tensor, op='sum'):  # both ranks' sums and counts
+        tensor.copy_(torch.tensor(
+            [sum(h._loss_sum for h in hooks),
+             float(sum(h._loss_count for h in hooks))], dtype=tensor.dtype))
+
+    monkeypatch.setattr(mod, 'all_reduce', all_reduce)
+    losses = [[1.0, 0.99, 0.985], [1.0, 0.5, 0.3]]  # means 1, .745, .643
+    for epoch in range(3):
+        for hook, runner, loss in zip(hooks, runners, losses):
+            runner.epoch = epoch
+            hook.before_train_epoch(runner)
+            for _ in range(3):
+                hook.after_train_iter(runner, 0,
+                                      outputs=dict(loss=loss[epoch]))
+        for hook, runner in zip(hooks, runners):
+            hook.after_train_epoch(runner)
+    assert hooks[0].settled_at is None and hooks[1].settled_at is None
+    assert hooks[0].limit == hooks[1].limit == 2
+    assert hooks[0].last_loss == pytest.approx((0.985 + 0.3) / 2)

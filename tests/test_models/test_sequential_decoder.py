@@ -280,6 +280,26 @@ def test_curriculum_limit_and_empty_images():
     assert cols.tolist() == [2]
 
 
+def test_matching_compares_people_per_labelled_keypoint():
+    """Under the curriculum (one step for two people) the step is matched to
+    the person it predicts better, although that person has more labelled
+    keypoints (17 against 3) and so the larger summed cost; the loss stays
+    eq. 2's summed cost of the matched person."""
+    hw = (16, 16)
+    ya, yb = torch.zeros(K, *hw), torch.zeros(K, *hw)
+    ya[:, 3:5, 3:5] = 1  # A: every joint at one place
+    yb[:3, 11:13, 11:13] = 1  # B: 3 labelled joints elsewhere
+    targets = torch.stack([ya, yb])
+    weights = torch.stack([torch.ones(K), (torch.arange(K) < 3).float()])
+    logits = torch.where(ya.bool(), 2.0, -2.0)[None]  # the step sees A
+    cost = bce_cost_matrix(logits, targets, weights)
+    assert cost[0, 0] > cost[0, 1]  # the plain sum would pick B
+    loss, rows, cols = HungarianBCELoss(stop_steps=2).match(
+        logits, targets, weights, max_people=1)
+    assert cols.tolist() == [0]
+    torch.testing.assert_close(loss, cost[0, 0])
+
+
 def test_masked_pixels_and_unlabelled_keypoints_cost_nothing():
     torch.manual_seed(1)
     logits = torch.randn(1, 2, 4, 4)

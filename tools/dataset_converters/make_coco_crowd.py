@@ -60,7 +60,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help='output folder (images/, annotations/)')
     p.add_argument('--iou-thr', type=float, default=0.1,
                    help='box IoU from which two people overlap')
-    p.add_argument('--min-keypoints', type=int, default=0,
+    p.add_argument('--min-keypoints', type=int, default=1,
                    help='only people with at least this many labelled '
                    'keypoints form regions')
     p.add_argument('--jitter', type=float, default=0, metavar='PX',
@@ -163,7 +163,7 @@ def make_coco_crowd(coco: Dict,
                     out_dir: str,
                     out_name: str,
                     iou_thr: float = 0.1,
-                    min_keypoints: int = 0,
+                    min_keypoints: int = 1,
                     jitter: float = 0,
                     seed: int = 0,
                     progress: bool = True) -> Dict:

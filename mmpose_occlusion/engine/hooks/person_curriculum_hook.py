@@ -16,10 +16,14 @@ with P > M people is taught its best-matched M people and no stop step).
   up to ``max_people`` (None: no cap).
 
 The state (M, when it settled, the last epoch loss) is saved in checkpoints,
-so ``resume`` continues the same curriculum.
+so ``resume`` continues the same curriculum. Under distributed training the
+epoch-mean loss is all-reduced over the ranks before the plateau test, so
+every rank takes the same decision and trains with the same limit.
 """
 from typing import Optional
 
+import torch
+from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
@@ -87,10 +91,22 @@ class PersonCurriculumHook(Hook):
                 loss.detach() if hasattr(loss, 'detach') else loss)
             self._loss_count += 1
 
+    def epoch_mean_loss(self) -> Optional[float]:
+        """The epoch's mean training loss over every rank's iterations
+        (sum and count all-reduced; no-op without distributed training)."""
+        totals = torch.tensor([self._loss_sum, float(self._loss_count)],
+                              dtype=torch.float64)
+        if torch.distributed.is_available() and \
+                torch.distributed.is_initialized() and \
+                torch.distributed.get_backend() == 'nccl':
+            totals = totals.cuda()
+        all_reduce(totals, op='sum')
+        total, count = totals.tolist()
+        return total / count if count else None
+
     def after_train_epoch(self, runner) -> None:
         done = runner.epoch + 1
-        mean = (self._loss_sum / self._loss_count
-                if self._loss_count else None)
+        mean = self.epoch_mean_loss()
         if self.settled_at is None and self._settled(done, mean):
             self.settled_at = done
             runner.logger.info(f'PersonCurriculumHook: loss settled after '

@@ -11,12 +11,16 @@ For one image with P people and a limit of M people (the curriculum,
 
     m     = min(P, M) matched steps, stop = 2 if P <= M else 0
     C[t, p] = 1/(N K) Σ_k w_pk Σ_i mask_i BCE(f_tk(x_i), h_pk(x_i))
-    σ     = linear_sum_assignment(C[:m, :])          (SciPy)
+    σ     = linear_sum_assignment(C[:m, :] / (Σ_k w_pk / K))   (SciPy)
     L     = ( Σ_t C[t, σ(t)] + Σ_{t=m}^{m+stop-1} 1/(N K) Σ_k,i mask_i
               BCE(f_tk(x_i), 0) ) / (m + stop)
 
 which is eq. 2's 1/(N K (P + 2)) Σ over the P matched and two stop steps when
-P <= M. When an image has more people than the curriculum allows (P > M), M
+P <= M. The matching (ours) compares people by their cost per labelled
+keypoint: with the plain sum a sparsely labelled person always costs less,
+so under the curriculum (M of P people matched) the steps would be taught
+the cut-off, barely labelled people rather than the ones they predict best.
+The loss itself is eq. 2's. When an image has more people than the curriculum allows (P > M), M
 steps are matched to the best M people and no stop step is taught: more
 people remain, so an empty step would be a wrong target. The loss is the mean
 over the images of the batch.
@@ -123,8 +127,12 @@ class HungarianBCELoss(nn.Module):
         rows = cols = np.zeros(0, np.int64)
         if matched:
             cost = bce_cost_matrix(logits[:matched], targets, weights, mask)
-            rows, cols = linear_sum_assignment(
-                cost.detach().float().cpu().numpy())
+            fair = cost.detach().float()
+            if weights is not None:  # per labelled keypoint (ours)
+                k = weights.shape[1]
+                labelled = weights.detach().float().sum(1).clamp(min=1.0)
+                fair = fair / (labelled / k)[None]
+            rows, cols = linear_sum_assignment(fair.cpu().numpy())
             total = total + cost[torch.as_tensor(rows),
                                  torch.as_tensor(cols)].sum()
         if stop:
