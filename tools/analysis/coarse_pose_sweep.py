@@ -11,6 +11,10 @@ benchmark's default simulation (``benchmark_proposal_filter.py``):
 - stray fragments per image (1-3 joints each, as a bottom-up model's
   spurious groups).
 
+It also tries the settings of the filter's strong-box rule (ours:
+``unposed_score_thr``, ``unposed_iou_thr``) and of δ_kpt on each layout at
+the default simulation (``unposed_grid``).
+
 Detections are simulated as in the filter benchmark. Box NMS does not use
 the poses: its row is the same at every level. The crowd chain's AP with the
 trained bottom-up models (AE, the sequential decoder) is in the crowd
@@ -79,6 +83,40 @@ def sweep(ann_file: str, seed: int) -> dict:
     return out
 
 
+def unposed_grid(ann_file: str, seed: int) -> list:
+    """Recall and runs per person of the filter for δ_kpt in (3, 2),
+    ``unposed_score_thr`` in (0.6, 0.5, 0.4) and ``unposed_iou_thr`` in
+    (0.5, 0.6), at the default simulation; the best box NMS first."""
+    from mmpose_occlusion.proposals import BoxNMS, CoarsePoseFilter
+    data = bpf.layouts(ann_file, seed)
+    k = data[0][3][0].shape[1]
+    people = sum(len(gt) for gt, *_ in data)
+
+    def score(method, with_poses):
+        runs = hits = 0
+        for gt, boxes, scores, poses, _ in data:
+            p = method(boxes, scores, poses=poses) if with_poses else \
+                method(boxes, scores)
+            runs += len(p)
+            hits += bpf.recalled(gt, p.bboxes).sum()
+        return float(hits / people), float(runs / people)
+
+    nms = [(t, *score(BoxNMS(t), False)) for t in bpf.NMS_THRS]
+    t, rec, runs = max(nms, key=lambda r: (r[1], -r[2]))
+    rows = [dict(method=f'best box NMS (IoU {t})', recall=rec, runs=runs)]
+    for dk in (3, 2):
+        for thr in (0.6, 0.5, 0.4):
+            for iou in (0.5, 0.6):
+                rec, runs = score(CoarsePoseFilter(
+                    pose_source=None, sigmas=bpf.sigmas_for(k),
+                    delta_kpt=dk, unposed_score_thr=thr,
+                    unposed_iou_thr=iou), True)
+                rows.append(dict(method=f'delta_kpt {dk}, unposed score '
+                                 f'{thr}, IoU {iou}', recall=rec,
+                                 runs=runs))
+    return rows
+
+
 def plot(results: dict, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
@@ -113,10 +151,11 @@ def main(argv=None):
         files = [osp.join(root, 'annotations/person_keypoints_val.json')]
         if osp.isfile(bpf.REAL_FILES[0]):
             files.append(bpf.REAL_FILES[0])
-    results = {}
+    results, grids = {}, {}
     for f in files:
         name = osp.basename(osp.dirname(osp.dirname(f))) or f
         results[name] = sweep(f, args.seed)
+        grids[name] = unposed_grid(f, args.seed)
         print(f'\n## {name} ({f})')
         for factor, res in results[name].items():
             print(f'\n{factor}: levels {res["levels"]}')
@@ -126,11 +165,17 @@ def main(argv=None):
                                ['recall'])
                 runs = ' '.join(f'{v:4.2f}' for v in res[method]['runs'])
                 print(f'  {method:17s} recall % {rec} | runs/person {runs}')
+    for name, rows in grids.items():
+        print(f'\n## {name}: the strong-box rule and delta_kpt')
+        for r in rows:
+            print(f'  {r["method"]:42s} recall {100 * r["recall"]:5.1f} % '
+                  f'runs/person {r["runs"]:.2f}')
     write_json(dict(command='python tools/analysis/coarse_pose_sweep.py ' +
                     ' '.join(argv if argv is not None else sys.argv[1:]),
                     seed=args.seed, factors={k: v[0] for k, v in
                                              FACTORS.items()},
-                    results=results), args.out, indent=1)
+                    results=results, unposed_grid=grids), args.out,
+               indent=1)
     png = osp.splitext(args.out)[0] + '.png'
     plot(results, png)
     print(f'\n-> {args.out}\n-> {png}')
