@@ -311,3 +311,23 @@ def test_checkpoints_of_the_cue_only_block_load_as_the_same_function():
     x, cue = torch.rand(2, 8, 8, 8), torch.rand(2, 1, 8, 8)
     with torch.no_grad():
         torch.testing.assert_close(block(x, cue), x + proj(embed(cue)))
+
+
+def test_per_hop_statistics_survive_a_norm_layer_swap():
+    """Layers replaced after construction (as SyncBatchNorm conversion
+    does, which copies only the stock buffers) get per-hop statistics
+    from their current ones."""
+    hint = _build(num_hops=2, hop_norm='per_hop')
+    bn = hint.backbone.hop_norm_layers()[0]
+    fresh = torch.nn.BatchNorm2d(bn.num_features)
+    fresh.load_state_dict({k: v for k, v in bn.state_dict().items()
+                           if not k.startswith('hop_')})
+    for name, module in hint.backbone.named_modules():
+        for child_name, child in module.named_children():
+            if child is bn:
+                setattr(module, child_name, fresh)
+    hint.eval()
+    with torch.no_grad():
+        hint.forward_hops(torch.randn(1, 3, 64, 64),
+                          torch.rand(1, 1, 16, 16), [1])
+    assert fresh.hop_running_mean.shape == (2, bn.num_features)

@@ -117,6 +117,13 @@ class HintHRNet(HRNet):
         if self.hop_norm != 'per_hop' or self.num_hops == 1:
             return
         for bn in self.hop_norm_layers():
+            if not hasattr(bn, 'hop_running_mean'):
+                # a layer replaced after construction (e.g. converted to
+                # SyncBatchNorm) starts from its current statistics
+                for name in ('running_mean', 'running_var'):
+                    stats = getattr(bn, name).detach().clone()
+                    bn.register_buffer(f'hop_{name}', stats[None].repeat(
+                        self.num_hops, 1))
             bn.running_mean = bn.hop_running_mean[hop]
             bn.running_var = bn.hop_running_var[hop]
 
