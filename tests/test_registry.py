@@ -46,6 +46,9 @@ SMOKE_CASES = {
     ('transforms', 'RandomCrowdRegionCrop'): dict(),
     ('datasets', 'CocoCrowdDataset'): dict(ann_file='unused.json',
                                            lazy_init=True),
+    ('datasets', 'CrowdRepeatDataset'): dict(
+        dataset=dict(type='CocoDataset', ann_file='unused.json',
+                     lazy_init=True), lazy_init=True),
     ('transforms', 'GenerateMultiInstanceTarget'): dict(encoder=_CODEC),
     ('metrics', 'MultiInstanceCocoMetric'): dict(),
     ('visualizers', 'OcclusionPoseVisualizer'): dict(name='smoke_vis'),

@@ -241,3 +241,30 @@ def test_a_person_moved_out_of_the_crop_gets_the_residual_target():
         keypoints_visible=np.ones((2, 17), np.float32),
         input_size=(96, 128)))
     assert list(out['slot_sources']) == [0, 1]
+
+
+def test_crowd_repeat_dataset_repeats_the_crowded_samples(tiny_synth):
+    """A sample whose box holds another person (the 3-keypoint rule)
+    appears ``times`` times, the others once; items are the dataset's."""
+    from mmpose_occlusion.datasets import CrowdRepeatDataset
+    base = _dataset(tiny_synth, [dict(type='LoadImage')])
+    rep = CrowdRepeatDataset(base, times=3)
+    infos = [base.get_data_info(i) for i in range(len(base))]
+    crowded = 0
+    for i, info in enumerate(infos):
+        others = [o for o in infos
+                  if o['img_id'] == info['img_id'] and o['id'] != info['id']]
+        keep = select_other_instances(
+            info['bbox'][0],
+            np.stack([o['keypoints'][0] for o in others]),
+            np.stack([o['keypoints_visible'][0] for o in others]),
+            np.stack([o['bbox'][0] for o in others]), 1) if others else []
+        crowded += len(keep) > 0
+        assert rep._indices.count(i) == (3 if len(keep) else 1)
+    assert 0 < crowded < len(base)  # tiny_synth has both kinds
+    assert rep.num_crowded == crowded
+    assert len(rep) == len(base) + 2 * crowded
+    assert rep[0]['id'] == base[rep._indices[0]]['id']
+    assert rep.metainfo['dataset_name'] == base.metainfo['dataset_name']
+    with pytest.raises(ValueError, match='times'):
+        CrowdRepeatDataset(base, times=0)
