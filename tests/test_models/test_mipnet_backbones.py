@@ -51,15 +51,11 @@ def _mimb_params(c, n=2):
 
 def test_parameter_overhead_is_the_papers():
     """HRNet-W32: 28.5 M -> 28.6 M (+67,200); ResNet-50: +1.0 M."""
-    w32 = dict(
-        stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                    num_blocks=(4, ), num_channels=(64, )),
-        stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                    num_blocks=(4, 4), num_channels=(32, 64)),
-        stage3=dict(num_modules=4, num_branches=3, block='BASIC',
-                    num_blocks=(4, 4, 4), num_channels=(32, 64, 128)),
-        stage4=dict(num_modules=3, num_branches=4, block='BASIC',
-                    num_blocks=(4, 4, 4, 4), num_channels=(32, 64, 128, 256)))
+    from mmpose_occlusion.utils import load_config
+    w32 = load_config(
+        'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+        'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
+        'config').model.backbone.extra  # MMPose's HRNet-W32
 
     def count(m):
         return sum(p.numel() for p in m.parameters())

@@ -66,14 +66,12 @@ def sweep(ann_file: str, seed: int) -> dict:
             data = bpf.layouts(ann_file, seed, pose_kw={arg: level})
             _, _, rows, _ = bpf.evaluate(ann_file, data, repeats=0)
             table = {label: (runs, rec) for label, runs, rec, _ in rows}
-            nms = {k: v for k, v in table.items() if k.startswith('box')}
-            best = max(nms, key=lambda k: (nms[k][1], -nms[k][0]))
             picks = {
                 'filter (default)': table['coarse-pose filter + unposed '
                                           f'boxes >= {bpf.DEFAULT_UNPOSED} '
                                           '(default)'],
                 'Algorithm 1': table['coarse-pose filter (Algorithm 1)'],
-                'best box NMS': nms[best],
+                'best box NMS': bpf.best_nms(rows)[1:3],
             }
             for method, (runs, rec) in picks.items():
                 m = res.setdefault(method, dict(recall=[], runs=[]))
@@ -89,28 +87,18 @@ def unposed_grid(ann_file: str, seed: int) -> list:
     (0.5, 0.6), at the default simulation; the best box NMS first."""
     from mmpose_occlusion.proposals import BoxNMS, CoarsePoseFilter
     data = bpf.layouts(ann_file, seed)
-    k = data[0][3][0].shape[1]
-    people = sum(len(gt) for gt, *_ in data)
-
-    def score(method, with_poses):
-        runs = hits = 0
-        for gt, boxes, scores, poses, _ in data:
-            p = method(boxes, scores, poses=poses) if with_poses else \
-                method(boxes, scores)
-            runs += len(p)
-            hits += bpf.recalled(gt, p.bboxes).sum()
-        return float(hits / people), float(runs / people)
-
-    nms = [(t, *score(BoxNMS(t), False)) for t in bpf.NMS_THRS]
-    t, rec, runs = max(nms, key=lambda r: (r[1], -r[2]))
+    sigmas = bpf.sigmas_for(data[0][3][0].shape[1])
+    _, runs, rec, _, t = bpf.best_nms([
+        (f'box NMS, IoU {t}', *bpf.score(data, BoxNMS(t)), t)
+        for t in bpf.NMS_THRS
+    ])
     rows = [dict(method=f'best box NMS (IoU {t})', recall=rec, runs=runs)]
     for dk in (3, 2):
         for thr in (0.6, 0.5, 0.4):
             for iou in (0.5, 0.6):
-                rec, runs = score(CoarsePoseFilter(
-                    pose_source=None, sigmas=bpf.sigmas_for(k),
-                    delta_kpt=dk, unposed_score_thr=thr,
-                    unposed_iou_thr=iou), True)
+                runs, rec, _ = bpf.score(data, CoarsePoseFilter(
+                    pose_source=None, sigmas=sigmas, delta_kpt=dk,
+                    unposed_score_thr=thr, unposed_iou_thr=iou), dk)
                 rows.append(dict(method=f'delta_kpt {dk}, unposed score '
                                  f'{thr}, IoU {iou}', recall=rec,
                                  runs=runs))

@@ -728,9 +728,7 @@ def filter_layouts(bench: Bench, ae_poses=None) -> dict:
             people, boxes_in, rows, _ = bpf.evaluate(path, data, repeats=0)
             table = {label: dict(runs=runs, recall=rec)
                      for label, runs, rec, _ in rows}
-            nms = {k: v for k, v in table.items() if k.startswith('box')}
-            best = max(nms, key=lambda k: (nms[k]['recall'],
-                                           -nms[k]['runs']))
+            best = bpf.best_nms(rows)[0]
             filt = table['coarse-pose filter + unposed boxes >= '
                          f'{bpf.DEFAULT_UNPOSED} (default)']
             alg1 = table['coarse-pose filter (Algorithm 1)']
@@ -740,8 +738,8 @@ def filter_layouts(bench: Bench, ae_poses=None) -> dict:
                 filter_runs_per_person=filt['runs'],
                 algorithm1_recall=alg1['recall'],
                 algorithm1_runs_per_person=alg1['runs'],
-                best_nms=best, best_nms_recall=nms[best]['recall'],
-                best_nms_runs_per_person=nms[best]['runs'])
+                best_nms=best, best_nms_recall=table[best]['recall'],
+                best_nms_runs_per_person=table[best]['runs'])
     return out
 
 

@@ -137,10 +137,11 @@ def measure(config: str, checkpoint: str, data_root: str, cfg_edit,
                      'test_dataloader'):
             cfg[name].dataset.data_root = data_root
 
+    cfg = load_cfg(config, with_data)
+
     def ap_per_hop(ckpt, hop_norm):
-        hops = load_cfg(config, with_data).model.backbone.num_hops
         out = []
-        for hop in range(1, hops + 1):
+        for hop in range(1, cfg.model.backbone.num_hops + 1):
 
             def edit(cfg, hop=hop):
                 with_data(cfg)
@@ -155,7 +156,6 @@ def measure(config: str, checkpoint: str, data_root: str, cfg_edit,
         return out
 
     rows = {'as trained': ap_per_hop(checkpoint, 'shared')}
-    cfg = load_cfg(config, with_data)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     for name, per_hop in (('re-estimated, shared', False),
                           ('re-estimated, per hop', True)):

@@ -41,6 +41,7 @@ from mmcv.transforms import BaseTransform
 from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.registry import TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
+from .multi_instance import labelled_inside
 
 __all__ = ['ChooseCueTarget', 'GenerateInstanceCue', 'LoadCuePoints',
            'render_cue']
@@ -112,10 +113,8 @@ class ChooseCueTarget(BaseTransform):
         n = kpts.shape[0]
         target = 0
         if n > 1:
-            w, h = results['input_size']
-            inside = ((kpts[..., 0] >= 0) & (kpts[..., 0] < w) &
-                      (kpts[..., 1] >= 0) & (kpts[..., 1] < h) &
-                      (results['keypoints_visible'] > 0))
+            inside = labelled_inside(kpts, results['keypoints_visible'],
+                                     results['input_size'])
             candidates = 1 + np.flatnonzero(
                 inside[1:].sum(1) >= self.min_keypoints)
             if len(candidates) and np.random.rand() < self.other_prob:
@@ -191,11 +190,8 @@ class GenerateInstanceCue(BaseTransform):
         if self.gt is None or 'transformed_keypoints' not in results:
             return None
         kpts = results['transformed_keypoints'][0, :, :2]
-        w, h = results['input_size']
-        labelled = results['keypoints_visible'][0] > 0
-        inside = ((kpts[:, 0] >= 0) & (kpts[:, 0] < w) & (kpts[:, 1] >= 0) &
-                  (kpts[:, 1] < h))
-        candidates = np.flatnonzero(labelled & inside)
+        candidates = np.flatnonzero(labelled_inside(
+            kpts, results['keypoints_visible'][0], results['input_size']))
         if len(candidates) == 0:
             return None
         if self.gt == 'random_joint':

@@ -35,7 +35,18 @@ from mmengine.dataset import BaseDataset
 from mmpose.registry import KEYPOINT_CODECS, TRANSFORMS
 
 __all__ = ['SelectOtherInstances', 'GenerateMultiInstanceTarget',
-           'select_other_instances']
+           'select_other_instances', 'labelled_inside']
+
+
+def labelled_inside(keypoints: np.ndarray, visible: np.ndarray,
+                    input_size) -> np.ndarray:
+    """(..., K) whether each keypoint is labelled (``visible`` > 0) and
+    inside the network input of ``input_size`` (w, h), for keypoints
+    (..., K, 2) in input pixels."""
+    w, h = input_size
+    xy = keypoints[..., :2]
+    return ((xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) &
+            (xy[..., 1] < h) & (visible > 0))
 
 
 def select_other_instances(bbox: np.ndarray,
@@ -210,10 +221,7 @@ class GenerateMultiInstanceTarget(BaseTransform):
         present = np.ones(len(keypoints), bool)
         if 'input_size' not in results or len(keypoints) < 2:
             return present
-        w, h = results['input_size']
-        xy = keypoints[..., :2]
-        inside = ((xy[..., 0] >= 0) & (xy[..., 0] < w) & (xy[..., 1] >= 0) &
-                  (xy[..., 1] < h) & (visible > 0))
+        inside = labelled_inside(keypoints, visible, results['input_size'])
         present[1:] = inside[1:].sum(1) >= self.min_keypoints
         return present
 

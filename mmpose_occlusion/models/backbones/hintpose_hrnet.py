@@ -106,10 +106,15 @@ class HintHRNet(HRNet):
         hop, each a copy of its current (shared) statistics."""
         self.hop_norm = 'per_hop'
         for bn in self.hop_norm_layers():
-            for name in ('running_mean', 'running_var'):
-                stats = getattr(bn, name).detach().clone()
-                bn.register_buffer(f'hop_{name}',
-                                   stats[None].repeat(self.num_hops, 1))
+            self._add_hop_stats(bn)
+
+    def _add_hop_stats(self, bn: _BatchNorm) -> None:
+        """Register ``hop_running_mean`` / ``hop_running_var`` on ``bn``,
+        ``num_hops`` copies of its current statistics."""
+        for name in ('running_mean', 'running_var'):
+            stats = getattr(bn, name).detach().clone()
+            bn.register_buffer(f'hop_{name}',
+                               stats[None].repeat(self.num_hops, 1))
 
     def use_hop_stats(self, hop: int) -> None:
         """Point the running statistics of the hop path at hop ``hop``'s
@@ -120,10 +125,7 @@ class HintHRNet(HRNet):
             if not hasattr(bn, 'hop_running_mean'):
                 # a layer replaced after construction (e.g. converted to
                 # SyncBatchNorm) starts from its current statistics
-                for name in ('running_mean', 'running_var'):
-                    stats = getattr(bn, name).detach().clone()
-                    bn.register_buffer(f'hop_{name}', stats[None].repeat(
-                        self.num_hops, 1))
+                self._add_hop_stats(bn)
             bn.running_mean = bn.hop_running_mean[hop]
             bn.running_var = bn.hop_running_var[hop]
 
