@@ -13,11 +13,16 @@ synthetic annotations with simulated detector noise (jitter, misses,
 duplicates, false positives; no detector is trained in the quickstart). An
 image those annotations do not list runs as one whole-image box.
 
-Writes, under --out-dir: ``vis/<image name>`` (skeletons and boxes drawn with
-MMPose's visualizer) and ``results.json`` (COCO keypoint results, plus
-``file_name``, ``box_index``, ``instance_index`` and ``cue_point`` per pose).
-Existing outputs are kept unless --overwrite. A bad image is reported and
-skipped; the exit status is 1 if any image failed.
+Images are decoded by --workers processes while the model runs, and the
+crops of --images-per-batch images share forward passes. Writes, under
+--out-dir: ``vis/<image name>`` (skeletons and boxes drawn with MMPose's
+visualizer), ``results.jsonl`` (one line per finished image, written as it
+finishes: an interrupted run loses at most the image in flight, and
+--resume continues it) and, at the end, ``results.json`` (COCO keypoint
+results, plus ``file_name``, ``box_index``, ``instance_index`` and
+``cue_point`` per pose). Existing outputs are kept unless --overwrite or
+--resume. A bad image is reported and skipped; the exit status is 1 if any
+image failed (a --resume run retries it).
 """
 import argparse
 import json
@@ -87,6 +92,12 @@ def parse_args(argv=None):
     g.add_argument('--oks-thr', type=float, default=0.9)
     g.add_argument('--batch-size', type=int, default=16,
                    help='crops per forward pass')
+    g.add_argument('--images-per-batch', type=int, default=8,
+                   help='images whose crops are pooled into the forward '
+                   'passes')
+    g.add_argument('--workers', type=int, default=2,
+                   help='processes decoding images while the model runs '
+                   '(0: decode in this process)')
     g.add_argument('--device', default=None,
                    help="e.g. cuda:0 (default: the chain config's, or cpu)")
     g = p.add_argument_group('output')
@@ -96,6 +107,9 @@ def parse_args(argv=None):
     g.add_argument('--no-vis', action='store_true', help='results only')
     g.add_argument('--overwrite', action='store_true',
                    help='replace existing outputs')
+    g.add_argument('--resume', action='store_true',
+                   help='continue an interrupted run in --out-dir: images '
+                   'already in its results.jsonl are skipped')
     return p.parse_args(argv)
 
 
@@ -281,25 +295,53 @@ def draw(visualizer, img_bgr, result, kpt_thr, out_path):
     os.replace(tmp, out_path)
 
 
+def read_done(stream_path: str) -> dict:
+    """The images a previous run finished: ``{path: record}`` from the
+    results stream. A last line cut short by an interruption is dropped
+    (and cut from the file, so appending goes on from a clean line end)."""
+    done, good_end = {}, 0
+    if not osp.exists(stream_path):
+        return done
+    with open(stream_path, 'rb') as f:
+        data = f.read()
+    for line in data.splitlines(keepends=True):
+        try:
+            if not line.endswith(b'\n'):
+                raise ValueError('unterminated line')
+            record = json.loads(line)
+        except ValueError:
+            break
+        done[record['path']] = record
+        good_end += len(line)
+    if good_end < len(data):
+        with open(stream_path, 'r+b') as f:
+            f.truncate(good_end)
+    return done
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     images, skipped = list_inputs(args.input)
     vis_dir = osp.join(args.out_dir, 'vis')
     results_path = osp.join(args.out_dir, 'results.json')
+    stream_path = osp.join(args.out_dir, 'results.jsonl')
     pictures = [osp.join(vis_dir, n) for n in output_names(images)]
-    existing = [p for p in [results_path] + (
+    if args.resume and args.overwrite:
+        fail('choose one of --resume (continue a run) and --overwrite '
+             '(start again)')
+    existing = [p for p in [results_path, stream_path] + (
         [] if args.no_vis else pictures) if osp.exists(p)]
-    if existing and not args.overwrite:
+    if existing and not (args.overwrite or args.resume):
         fail(f'{len(existing)} outputs already exist (e.g. {existing[0]}); '
-             'pass --overwrite to replace them or choose another --out-dir')
+             'pass --resume to continue that run, --overwrite to replace '
+             'them, or choose another --out-dir')
     for f in skipped:
         print(f'skipping {f}: not an image file')
 
     import mmpose_occlusion  # noqa: F401
-    from mmengine.utils import ProgressBar
     from mmpose.registry import VISUALIZERS
     from mmpose_occlusion.apis import CheckpointMismatchError
-    from mmpose_occlusion.utils import ImageLoadError, load_image
+    from mmpose_occlusion.utils import Progress
     try:
         chain, fallback = build_chain(args)
     except (CheckpointMismatchError, KeyError, OSError, ValueError) as e:
@@ -309,6 +351,13 @@ def main(argv=None) -> int:
         fail(f'{e}{hint}')
 
     os.makedirs(vis_dir, exist_ok=True)
+    if args.overwrite and osp.exists(stream_path):
+        os.remove(stream_path)
+    done = read_done(stream_path) if args.resume else {}
+    todo = [i for i, path in enumerate(images) if path not in done]
+    if args.resume:
+        print(f'resuming: {len(images) - len(todo)} of {len(images)} '
+              f'images already done in {stream_path}')
     visualizer = None
     if not args.no_vis:
         visualizer = VISUALIZERS.build(
@@ -316,28 +365,49 @@ def main(argv=None) -> int:
                  line_width=2, radius=3))
         visualizer.set_dataset_meta(chain.dataset_meta)
     ids = image_ids(args.ann_file)
-    coco, failures = [], []
-    progress = ProgressBar(len(images)) if len(images) > 1 else None
-    for index, (path, picture) in enumerate(zip(images, pictures)):
-        try:
-            img = load_image(path)
-            result = chain(img, name=path)
-            coco += to_coco(result, ids.get(osp.basename(path), index),
-                            osp.basename(path))
-            if visualizer is not None:
-                draw(visualizer, img, result, args.kpt_thr, picture)
-        except (ImageLoadError, OSError) as e:
-            failures.append(f'{path}: {e}' if path not in str(e) else str(e))
-        if progress is not None:
+    failures = []
+    progress = Progress(len(todo), 'images')
+    # one JSON line per finished image, flushed at once: an interruption
+    # loses at most the image in flight, and --resume goes on from there
+    with open(stream_path, 'a') as stream:
+        for item in chain.run([images[i] for i in todo],
+                              num_workers=args.workers,
+                              images_per_batch=args.images_per_batch):
+            index = todo[item.index]
+            path = images[index]
+            if item.error is not None:
+                failures.append(item.error if path in item.error else
+                                f'{path}: {item.error}')
+            else:
+                try:
+                    if visualizer is not None:
+                        draw(visualizer, item.result['img'], item.result,
+                             args.kpt_thr, pictures[index])
+                except OSError as e:
+                    failures.append(f'{path}: {e}')
+                else:
+                    poses = to_coco(item.result,
+                                    ids.get(osp.basename(path), index),
+                                    osp.basename(path))
+                    stream.write(json.dumps(dict(path=path, poses=poses)) +
+                                 '\n')
+                    stream.flush()
+                    done[path] = dict(path=path, poses=poses)
             progress.update()
+    summary = progress.close()
+
+    coco = [pose for path in images if path in done
+            for pose in done[path]['poses']]
     tmp = results_path + '.partial'
     with open(tmp, 'w') as f:
         json.dump(coco, f)
     os.replace(tmp, results_path)
 
-    print(f'\n{len(images) - len(failures)} of {len(images)} images done, '
-          f'{len(coco)} poses -> {results_path}' +
-          ('' if args.no_vis else f', pictures in {vis_dir}'))
+    n_done = sum(path in done for path in images)
+    print(f'\n{n_done} of {len(images)} images done, {len(coco)} poses -> '
+          f'{results_path}' +
+          ('' if args.no_vis else f', pictures in {vis_dir}') +
+          f' (this run: {summary})')
     if fallback is not None and fallback.unknown:
         print(f'note: {len(fallback.unknown)} images are not in the '
               'synthetic annotations and ran as one whole-image box each; '

@@ -28,18 +28,20 @@ HintPose's cues per box come, in this order, from the proposal filter
 """
 import os.path as osp
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
+                    Sequence, Tuple, Union)
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
 
 from mmpose_occlusion.proposals import BaseProposalFilter, Proposals
 from mmpose_occlusion.registry import build_proposal_filter
-from mmpose_occlusion.utils import load_config, load_image
+from mmpose_occlusion.utils import ImageLoadError, load_config, load_image
 
 __all__ = [
-    'CrowdPoseInferencer', 'CheckpointMismatchError', 'clean_boxes',
-    'load_pose_checkpoint'
+    'CrowdPoseInferencer', 'CheckpointMismatchError', 'ImageResult',
+    'clean_boxes', 'load_pose_checkpoint'
 ]
 
 BoxSource = Callable[[np.ndarray, str], Tuple[np.ndarray, np.ndarray]]
@@ -103,6 +105,35 @@ def clean_boxes(bboxes: np.ndarray, scores: np.ndarray,
     ok &= (bboxes[:, 2] - bboxes[:, 0] >= min_size) & \
         (bboxes[:, 3] - bboxes[:, 1] >= min_size)
     return bboxes[ok], scores[ok], int((~ok).sum())
+
+
+class ImageResult(NamedTuple):
+    """One image of :meth:`CrowdPoseInferencer.run`: its position in the
+    input, its path, the chain's result (as from calling the chain, plus
+    the decoded BGR ``img``) or, for a file that could not be read, None
+    and the ``error`` message naming it."""
+    index: int
+    path: str
+    result: Optional[Dict]
+    error: Optional[str]
+
+
+class _ImageFiles(Dataset):
+    """Image files decoded with :func:`load_image`; an unreadable file
+    gives its error message instead of stopping the loader."""
+
+    def __init__(self, paths: Sequence[str]):
+        self.paths = list(paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int):
+        path = self.paths[index]
+        try:
+            return index, path, load_image(path), None
+        except ImageLoadError as e:
+            return index, path, None, str(e)
 
 
 class CrowdPoseInferencer:
@@ -261,7 +292,10 @@ class CrowdPoseInferencer:
 
     def estimate(self, img: np.ndarray, proposals: Proposals) -> List:
         """Pose data samples, one per proposal, in batches."""
-        from mmengine.dataset import pseudo_collate
+        return self.forward(self.prepare(img, proposals))
+
+    def prepare(self, img: np.ndarray, proposals: Proposals) -> List[dict]:
+        """The pose model's test pipeline on every proposal's crop."""
         data_list = []
         for p, box in enumerate(proposals.bboxes):
             info = dict(img=img, bbox=box[None],
@@ -272,6 +306,12 @@ class CrowdPoseInferencer:
                                                 np.float32).reshape(-1, 2)
             info.update(self.dataset_meta)
             data_list.append(self.pipeline(info))
+        return data_list
+
+    def forward(self, data_list: List[dict]) -> List:
+        """Pose data samples for prepared crops, ``batch_size`` per forward
+        pass (the crops may come from several images)."""
+        from mmengine.dataset import pseudo_collate
         samples = []
         with torch.no_grad():
             for start in range(0, len(data_list), self.batch_size):
@@ -370,3 +410,72 @@ class CrowdPoseInferencer:
         result.update(detections=(bboxes, scores), proposals=proposals,
                       timings=timings, img_shape=img.shape[:2])
         return result
+
+    def run(self, images: Sequence[str], num_workers: int = 2,
+            images_per_batch: int = 8) -> Iterator[ImageResult]:
+        """Run the chain over many image files, yielding one
+        :class:`ImageResult` per image, in input order.
+
+        Images are decoded by ``num_workers`` DataLoader processes while the
+        model runs (0 decodes in this process); the crops of
+        ``images_per_batch`` images are pooled so each forward pass gets up
+        to ``batch_size`` crops even when an image has few people. A file
+        that cannot be read gives an ``ImageResult`` with ``error`` set and
+        the others go on. Results are the same as calling the chain on each
+        image (up to float rounding of batched convolutions).
+
+        The ``timings`` of a result share its group's waiting for decoded
+        images (``load``) and forward passes (``pose``) by crop count.
+        """
+        from torch.utils.data import DataLoader
+        if images_per_batch < 1:
+            raise ValueError(
+                f'images_per_batch must be >= 1, got {images_per_batch}')
+        if num_workers < 0:
+            raise ValueError(f'num_workers must be >= 0, got {num_workers}')
+        loader = DataLoader(
+            _ImageFiles(images), batch_size=images_per_batch,
+            num_workers=num_workers, collate_fn=list, shuffle=False)
+        t = time.perf_counter()
+        for group in loader:
+            load_s = (time.perf_counter() - t) / max(len(group), 1)
+            yield from self._run_group(group, load_s)
+            t = time.perf_counter()
+
+    def _run_group(self, group: List[tuple],
+                   load_s: float) -> List[ImageResult]:
+        staged, out = [], {}
+        for index, path, img, error in group:
+            if error is not None:
+                out[index] = ImageResult(index, path, None, error)
+                continue
+            timings = dict(load=load_s)
+            t = time.perf_counter()
+            bboxes, scores = self.detect(img, path)
+            timings['detect'] = time.perf_counter() - t
+            t = time.perf_counter()
+            proposals = self.propose(img, bboxes, scores)
+            timings['propose'] = time.perf_counter() - t
+            t = time.perf_counter()
+            data_list = self.prepare(img, proposals)
+            timings['pose'] = time.perf_counter() - t
+            staged.append((index, path, img, bboxes, scores, proposals,
+                           data_list, timings))
+        crops = [d for s in staged for d in s[6]]
+        t = time.perf_counter()
+        samples = self.forward(crops)
+        per_crop = (time.perf_counter() - t) / max(len(crops), 1)
+        start = 0
+        for (index, path, img, bboxes, scores, proposals, data_list,
+             timings) in staged:
+            mine = samples[start:start + len(data_list)]
+            start += len(data_list)
+            timings['pose'] += per_crop * len(data_list)
+            t = time.perf_counter()
+            result = self.merge(proposals, mine)
+            timings['merge'] = time.perf_counter() - t
+            result.update(detections=(bboxes, scores), proposals=proposals,
+                          timings=timings, img_shape=img.shape[:2], img=img)
+            out[index] = ImageResult(index, path, result, None)
+        return [out[i] for i in sorted(out)]
+

@@ -7,11 +7,12 @@ from .checkpoint import (TRUST_ENV, UntrustedCheckpointError, is_trusted,
 from .coco_mask import patch_bottomup_heatmap_mask, xtcocotools_mask_works
 from .config import load_config
 from .image_io import IMAGE_EXTENSIONS, ImageLoadError, load_image
+from .progress import Progress
 
 __all__ = [
     'TRUST_ENV', 'UntrustedCheckpointError', 'is_trusted',
     'load_from_local', 'register_checkpoint_loader', 'restricted_getattr',
     'safe_checkpoint_globals', 'trust_checkpoint', 'IMAGE_EXTENSIONS',
     'ImageLoadError', 'load_image', 'load_config',
-    'patch_bottomup_heatmap_mask', 'xtcocotools_mask_works'
+    'patch_bottomup_heatmap_mask', 'xtcocotools_mask_works', 'Progress'
 ]

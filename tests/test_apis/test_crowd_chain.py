@@ -372,3 +372,41 @@ def test_chain_keeps_mipnets_secondary_score_decay(tiny_synth):
     r = chain(path)
     np.testing.assert_allclose(r['bbox_scores'],
                                r['proposals'].scores[r['box_index']])
+
+
+@pytest.mark.parametrize('workers', [0, 2])
+def test_run_over_many_images_matches_one_by_one(tiny_synth, tmp_path,
+                                                  workers):
+    """``run`` pools the crops of several images into one forward pass and
+    decodes in worker processes: same poses as the chain image by image,
+    in input order, and a bad file gives its error without stopping the
+    others."""
+    ann, coco = _val(tiny_synth)
+    paths = [osp.join(tiny_synth, 'val', i['file_name'])
+             for i in coco['images']]
+    bad = tmp_path / 'broken.jpg'
+    bad.write_text('not an image')
+    inputs = paths[:2] + [str(bad)] + paths[2:]
+    chain = CrowdPoseInferencer(MIPNET, None, box_source=SimulatedDetector(
+        ann), bbox_thr=0.0, batch_size=5)
+    out = list(chain.run(inputs, num_workers=workers, images_per_batch=3))
+    assert [r.index for r in out] == list(range(len(inputs)))
+    assert [r.path for r in out] == inputs
+    assert out[2].result is None and 'broken.jpg' in out[2].error
+    crops = 0
+    for item in out[:2] + out[3:]:
+        assert item.error is None
+        one = chain(item.path)
+        crops += len(one['proposals'])
+        assert len(item.result['scores']) == len(one['scores']) > 0
+        np.testing.assert_allclose(item.result['keypoints'],
+                                   one['keypoints'], atol=1e-3)
+        np.testing.assert_allclose(item.result['scores'], one['scores'],
+                                   atol=1e-5)
+        np.testing.assert_array_equal(item.result['box_index'],
+                                      one['box_index'])
+        assert item.result['img'].shape[:2] == one['img_shape']
+    # the images' crops were really pooled: more crops than one image has
+    assert crops > 5
+    with pytest.raises(ValueError, match='images_per_batch'):
+        next(chain.run(inputs, images_per_batch=0))
