@@ -156,3 +156,27 @@ def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):
     assert r['Algorithm 1']['recall'][0] > 0.5
     assert r['filter (default)']['recall'][1] > 0.3
     assert r['best box NMS']['recall'][0] == r['best box NMS']['recall'][1]
+
+
+def test_coarse_pose_sweep_runs_the_chain_per_level(tiny_synth, tmp_path,
+                                                    monkeypatch):
+    """The chain per level: with every coarse pose missing, Algorithm 1
+    proposes no box, so the chain finds nobody (AP 0, no runs); with the
+    poses present it runs the pose model on the kept boxes."""
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+    try:
+        import coarse_pose_sweep as cps
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setattr(cps, 'FACTORS',
+                        {'people missed': ('miss_person', (0.0, 1.0))})
+    baseline = osp.join(REPO_ROOT, 'configs', 'baseline',
+                        'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
+    res = cps.chain_sweep(tiny_synth, baseline, None, 0, str(tmp_path))
+    alg1 = res['people missed']['Algorithm 1']
+    assert alg1['runs'][1] == 0.0 and alg1['ap'][1] <= 0.0
+    assert alg1['runs'][0] > 0.5
+    nms = res['best box NMS']
+    assert nms['iou_thr'] in (0.3, 0.5, 0.6, 0.7, 0.8) and nms['runs'] > 0.5
+    cps.plot({}, str(tmp_path / 'sweep.png'), res)
+    assert osp.getsize(tmp_path / 'sweep.png') > 0

@@ -16,14 +16,21 @@ It also tries the settings of the filter's strong-box rule (ours:
 the default simulation (``unposed_grid``).
 
 Detections are simulated as in the filter benchmark. Box NMS does not use
-the poses: its row is the same at every level. The crowd chain's AP with the
-trained bottom-up models (AE, the sequential decoder) is in the crowd
-benchmark (docs/benchmark.md).
+the poses: its row is the same at every level.
+
+With ``--pose-config``/``--pose-checkpoint`` (a top-down model trained on
+the synthetic scenes), it also runs the whole crowd chain on the synthetic
+validation images at every level: simulated detections -> proposal stage
+(the filter on coarse poses simulated at that level, or the best box NMS)
+-> the pose model -> OKS-NMS, and reports COCO AP with the runs per person.
+The chain's AP with the trained bottom-up models (AE, the sequential
+decoder) is in the crowd benchmark (docs/benchmark.md).
 
 Usage::
 
     python tools/analysis/coarse_pose_sweep.py [ANN_FILE ...] [--seed 0]
         [--out docs/detposenet/coarse_pose_sweep.json]
+        [--pose-config CFG --pose-checkpoint CKPT]
 
 Without files: the synthetic validation set and, when ``../shared`` is
 here, COCO-mini val. Writes the JSON and a plot (PNG) next to it.
@@ -53,6 +60,11 @@ def parse_args(argv=None):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default=osp.join(ROOT, 'docs', 'detposenet',
                                              'coarse_pose_sweep.json'))
+    p.add_argument('--pose-config', default=None,
+                   help='top-down config for the chain AP per level')
+    p.add_argument('--pose-checkpoint', default=None)
+    p.add_argument('--data-root', default=DEFAULT_DATA_ROOT,
+                   help='synthetic scenes (validation images for the chain)')
     return p.parse_args(argv)
 
 
@@ -76,6 +88,45 @@ def sweep(ann_file: str, seed: int) -> dict:
             for method, (runs, rec) in picks.items():
                 m = res.setdefault(method, dict(recall=[], runs=[]))
                 m['recall'].append(float(rec))
+                m['runs'].append(float(runs))
+        out[factor] = res
+    return out
+
+
+def chain_sweep(data_root: str, pose_config: str, pose_checkpoint: str,
+                seed: int, work_dir: str) -> dict:
+    """The crowd chain's COCO AP and runs per person on the synthetic
+    validation images at every level of every factor: {'best box NMS':
+    {'iou_thr', 'ap', 'runs'}, factor: {'levels', method: {'ap': [...],
+    'runs': [...]}}}."""
+    from detposenet_evidence import SimulatedPoses, run_chain
+
+    from mmpose_occlusion.proposals import BoxNMS, CoarsePoseFilter
+    ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
+    img_dir = osp.join(data_root, 'val')
+    data = bpf.layouts(ann, seed)
+    sigmas = bpf.sigmas_for(data[0][3][0].shape[1])
+    nms_thr = bpf.best_nms([(f'box NMS, IoU {t}', *bpf.score(
+        data, BoxNMS(t)), t) for t in bpf.NMS_THRS])[-1]
+
+    def run(proposal, tag):
+        return run_chain(pose_config, pose_checkpoint, proposal, ann,
+                         img_dir, osp.join(work_dir, f'chain_{tag}.json'))
+
+    ap, runs = run(BoxNMS(nms_thr), 'nms')
+    out = {'best box NMS': dict(iou_thr=nms_thr, ap=ap, runs=runs)}
+    for factor, (arg, levels) in FACTORS.items():
+        res = dict(levels=list(levels))
+        for level in levels:
+            poses = SimulatedPoses(ann, img_dir, seed, **{arg: level})
+            for method, thr in (('filter (default)', bpf.DEFAULT_UNPOSED),
+                                ('Algorithm 1', None)):
+                proposal = CoarsePoseFilter(pose_source=poses,
+                                            sigmas=sigmas,
+                                            unposed_score_thr=thr)
+                ap, runs = run(proposal, f'{arg}_{level}_{thr}')
+                m = res.setdefault(method, dict(ap=[], runs=[]))
+                m['ap'].append(float(ap))
                 m['runs'].append(float(runs))
         out[factor] = res
     return out
@@ -105,14 +156,29 @@ def unposed_grid(ann_file: str, seed: int) -> list:
     return rows
 
 
-def plot(results: dict, path: str) -> None:
+def plot(results: dict, path: str, chain: dict = None) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     names = list(results)
-    fig, axes = plt.subplots(len(names), len(FACTORS),
-                             figsize=(4 * len(FACTORS), 3.2 * len(names)),
+    rows = len(names) + (chain is not None)
+    fig, axes = plt.subplots(rows, len(FACTORS),
+                             figsize=(4 * len(FACTORS), 3.2 * rows),
                              squeeze=False)
+    if chain is not None:
+        nms = chain['best box NMS']
+        for c, factor in enumerate(FACTORS):
+            ax, res = axes[-1][c], chain[factor]
+            for method, style in (('filter (default)', 'o-'),
+                                  ('Algorithm 1', 's--')):
+                ax.plot(res['levels'], [100 * v for v in res[method]['ap']],
+                        style, label=method)
+            ax.axhline(100 * nms['ap'], color='k', ls=':',
+                       label=f'box NMS {nms["iou_thr"]}')
+            ax.set_xlabel(factor)
+            ax.set_ylabel('synthetic: chain AP')
+            ax.grid(alpha=0.3)
+        axes[-1][0].legend(fontsize=8)
     for r, name in enumerate(names):
         for c, (factor, res) in enumerate(results[name].items()):
             ax = axes[r][c]
@@ -158,14 +224,35 @@ def main(argv=None):
         for r in rows:
             print(f'  {r["method"]:42s} recall {100 * r["recall"]:5.1f} % '
                   f'runs/person {r["runs"]:.2f}')
+    chain = None
+    if args.pose_config:
+        import tempfile
+        with tempfile.TemporaryDirectory() as work_dir:
+            chain = chain_sweep(ensure_data(args.data_root),
+                                args.pose_config, args.pose_checkpoint,
+                                args.seed, work_dir)
+        nms = chain['best box NMS']
+        print(f'\n## chain on the synthetic validation images '
+              f'({args.pose_config})\n  best box NMS (IoU '
+              f'{nms["iou_thr"]}): AP {100 * nms["ap"]:.1f}, runs/person '
+              f'{nms["runs"]:.2f}')
+        for factor in FACTORS:
+            res = chain[factor]
+            print(f'\n{factor}: levels {res["levels"]}')
+            for method in ('filter (default)', 'Algorithm 1'):
+                ap = ' '.join(f'{100 * v:5.1f}' for v in res[method]['ap'])
+                runs = ' '.join(f'{v:4.2f}' for v in res[method]['runs'])
+                print(f'  {method:17s} AP {ap} | runs/person {runs}')
     write_json(dict(command='python tools/analysis/coarse_pose_sweep.py ' +
                     ' '.join(argv if argv is not None else sys.argv[1:]),
                     seed=args.seed, factors={k: v[0] for k, v in
                                              FACTORS.items()},
-                    results=results, unposed_grid=grids), args.out,
+                    results=results, unposed_grid=grids,
+                    chain=chain, pose_config=args.pose_config,
+                    pose_checkpoint=args.pose_checkpoint), args.out,
                indent=1)
     png = osp.splitext(args.out)[0] + '.png'
-    plot(results, png)
+    plot(results, png, chain)
     print(f'\n-> {args.out}\n-> {png}')
     return results
 

@@ -83,10 +83,11 @@ def parse_args():
 
 class SimulatedPoses:
     """Coarse poses made from the annotations (as in the filter
-    benchmark), looked up by image content: an upper bound for what a
-    good bottom-up model would give the filter."""
+    benchmark, ``simulated_poses`` with ``pose_kw``), looked up by image
+    content: at the default simulation, an upper bound for what a good
+    bottom-up model would give the filter."""
 
-    def __init__(self, ann_file, img_dir, seed=0):
+    def __init__(self, ann_file, img_dir, seed=0, **pose_kw):
         import cv2
         from benchmark_proposal_filter import simulated_poses
         with open(ann_file) as f:
@@ -100,7 +101,7 @@ class SimulatedPoses:
         for info in coco['images']:
             img = cv2.imread(osp.join(img_dir, info['file_name']))
             self.poses[_key(img)] = simulated_poses(
-                by_image.get(info['id'], []), rng)
+                by_image.get(info['id'], []), rng, **pose_kw)
 
     def __call__(self, img):
         return self.poses[_key(img)]
