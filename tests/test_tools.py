@@ -180,3 +180,44 @@ def test_coarse_pose_sweep_runs_the_chain_per_level(tiny_synth, tmp_path,
     assert nms['iou_thr'] in (0.3, 0.5, 0.6, 0.7, 0.8) and nms['runs'] > 0.5
     cps.plot({}, str(tmp_path / 'sweep.png'), res)
     assert osp.getsize(tmp_path / 'sweep.png') > 0
+
+
+def _parse(path, argv, monkeypatch):
+    """``parse_args()`` of the tool at ``path`` on ``argv``, and the option
+    strings its parser knows."""
+    import argparse
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        f'tool_{abs(hash(path))}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seen = {}
+    parse = argparse.ArgumentParser.parse_args
+
+    def record(parser, *args, **kwargs):
+        seen['options'] = set(parser._option_string_actions)
+        return parse(parser, *args, **kwargs)
+
+    monkeypatch.setattr(argparse.ArgumentParser, 'parse_args', record)
+    monkeypatch.setattr(sys, 'argv', ['tool', *argv])
+    return vars(module.parse_args()), seen['options']
+
+
+def test_train_and_test_tools_take_mmpose_tools_arguments(monkeypatch):
+    """tools/train.py and tools/test.py parse exactly as MMPose 1.3.2's."""
+    import mmpose
+    theirs = osp.join(osp.dirname(mmpose.__file__), '.mim', 'tools')
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    cases = {
+        'train.py': ['cfg.py', '--work-dir', 'w', '--resume', '--amp',
+                     '--no-validate', '--launcher', 'pytorch',
+                     '--cfg-options', 'a.b=1'],
+        'test.py': ['cfg.py', 'ckpt.pth', '--out', 'm.json', '--dump',
+                    'p.pkl', '--launcher', 'pytorch', '--cfg-options',
+                    'a=2'],
+    }
+    for tool, argv in cases.items():
+        ours = _parse(osp.join(REPO_ROOT, 'tools', tool), argv, monkeypatch)
+        stock = _parse(osp.join(theirs, tool), argv, monkeypatch)
+        assert ours == stock, tool
+        assert '--launcher' in ours[1] and '--cfg-options' in ours[1]

@@ -24,6 +24,7 @@ auto_scale_lr = dict(base_batch_size=16)
 default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(save_best=None, interval=16))
 custom_hooks = [
+    dict(type='SyncBuffersHook'),
     dict(type='PersonCurriculumHook', start=2, interval=2, settle_epoch=3)
 ]
 randomness = dict(seed=0)

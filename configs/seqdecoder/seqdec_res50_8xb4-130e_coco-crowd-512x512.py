@@ -31,7 +31,12 @@ param_scheduler = [
 ]
 auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(checkpoint=dict(interval=10))
-custom_hooks = [dict(type='PersonCurriculumHook', start=2, interval=2)]
+# MMPose's SyncBuffersHook (BN statistics averaged over the processes before
+# validation and saving) kept next to the curriculum
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='PersonCurriculumHook', start=2, interval=2)
+]
 
 # codec and model
 codec = dict(type='SequentialDiskHeatmap', input_size=(512, 512),

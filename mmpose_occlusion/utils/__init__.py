@@ -1,5 +1,6 @@
 """Utilities: safe checkpoint loading on torch >= 2.6, the bottom-up heatmap
-mask on numpy 2, image and config reading."""
+mask on numpy 2, image and config reading, and the launch setup of the
+training tools (multi-process runs on CPUs, ``--amp``)."""
 from .checkpoint import (TRUST_ENV, UntrustedCheckpointError, is_trusted,
                          restricted_getattr,
                          load_from_local, register_checkpoint_loader,
@@ -7,6 +8,7 @@ from .checkpoint import (TRUST_ENV, UntrustedCheckpointError, is_trusted,
 from .coco_mask import patch_bottomup_heatmap_mask, xtcocotools_mask_works
 from .config import load_config
 from .image_io import IMAGE_EXTENSIONS, ImageLoadError, load_image
+from .launch import CPU_BACKEND, enable_amp, init_cpu_dist, setup_launcher
 from .progress import Progress
 
 __all__ = [
@@ -14,5 +16,6 @@ __all__ = [
     'load_from_local', 'register_checkpoint_loader', 'restricted_getattr',
     'safe_checkpoint_globals', 'trust_checkpoint', 'IMAGE_EXTENSIONS',
     'ImageLoadError', 'load_image', 'load_config',
-    'patch_bottomup_heatmap_mask', 'xtcocotools_mask_works', 'Progress'
+    'patch_bottomup_heatmap_mask', 'xtcocotools_mask_works', 'CPU_BACKEND',
+    'enable_amp', 'init_cpu_dist', 'setup_launcher', 'Progress'
 ]
