@@ -91,7 +91,8 @@ def check_mim():
 
 
 def check_tests():
-    return _check_pins('tests.txt')
+    return _check_pins('tests.txt') or _check_import(
+        'import onnx, onnxruntime')
 
 
 def check_package():
