@@ -295,3 +295,22 @@ def test_a_checkpoint_of_another_network_is_refused(tmp_path):
     torch.save(dict(state_dict=state), bad)
     with pytest.raises(SystemExit, match='Move .* aside'):
         check_checkpoint(cfg_path, str(bad), edit, str(tmp_path))
+
+
+def test_a_decoder_checkpoint_of_the_pre_neck_layout_is_reused(tmp_path):
+    """The sequential decoder's runs trained before its fusion became the
+    neck (keys head.part_localizer.laterals.*) pass the check: the same
+    network, read through the checkpoint upgrade."""
+    import torch
+    from crowd_benchmark import (PROFILES, ROWS, build_model_from_cfg,
+                                 check_checkpoint, profile_cfg_edit)
+    from evidence_common import load_cfg
+    cfg_path = ROWS['seqdecoder'][2]
+    edit = profile_cfg_edit(PROFILES['quick'], 'bottomup', True)
+    model = build_model_from_cfg(load_cfg(cfg_path, edit), 'cpu')
+    state = {k.replace('neck.laterals.', 'head.part_localizer.laterals.'): v
+             for k, v in model.state_dict().items()}
+    assert sum('head.part_localizer.laterals.' in k for k in state) == 8
+    old = tmp_path / 'pre_neck.pth'
+    torch.save(dict(state_dict=state), old)
+    check_checkpoint(cfg_path, str(old), edit, str(tmp_path))

@@ -133,3 +133,33 @@ def test_sequential_decoder_trains_on_crowd_regions(tiny_synth, tmp_path):
     assert len(runner.train_dataloader.dataset) == regions
     runner.train()
     assert runner.iter == -(-regions // cfg.train_dataloader.batch_size)
+
+
+def test_sequential_decoder_resumes_from_a_pre_neck_checkpoint(tiny_synth,
+                                                               tmp_path):
+    """A Runner checkpoint written before the part-feature fusion became the
+    neck (its 1x1 convs under head.part_localizer.laterals.*) resumes: the
+    weights land in the neck, and the optimizer's state (kept by parameter
+    order) fits every parameter."""
+    work = str(tmp_path / 'seq')
+    runner = Runner.from_cfg(_tiny_seqdec_cfg(tiny_synth, work))
+    runner.train()
+    ckpt = torch.load(osp.join(work, 'epoch_1.pth'), weights_only=False)
+    ckpt['state_dict'] = type(ckpt['state_dict'])(
+        (k.replace('neck.laterals.', 'head.part_localizer.laterals.'), v)
+        for k, v in ckpt['state_dict'].items())
+    old = str(tmp_path / 'pre_neck.pth')
+    torch.save(ckpt, old)
+
+    cfg = _tiny_seqdec_cfg(tiny_synth, str(tmp_path / 'resumed'))
+    cfg.train_cfg.max_epochs = 2
+    resumed = Runner.from_cfg(cfg)
+    resumed.resume(old)
+    weight = ckpt['state_dict']['head.part_localizer.laterals.0.weight']
+    torch.testing.assert_close(resumed.model.neck.laterals[0].weight, weight)
+    state = resumed.optim_wrapper.optimizer.state
+    params = list(resumed.model.parameters())
+    assert len(state) == len(params)
+    for p in params:
+        assert state[p]['exp_avg'].shape == p.shape
+    assert resumed.epoch == 1

@@ -59,6 +59,7 @@ SMOKE_CASES = {
     ('models', 'SequentialDecoderHead'): dict(
         in_channels=(8, 8, 8, 8), num_keypoints=17,
         hidden_channels=(4, 4, 4, 4)),
+    ('models', 'PyramidSumFusion'): dict(in_channels=(8, 16), out_channels=4),
     ('codecs', 'SequentialDiskHeatmap'): dict(
         input_size=(64, 64), heatmap_size=(16, 16)),
     ('hooks', 'PersonCurriculumHook'): dict(),
@@ -90,6 +91,8 @@ SMOKE_FORWARD = {
     'TrainableAssociativeEmbeddingHead': lambda m: m(
         (torch.randn(1, 8, 16, 16), )),
     'MultiScaleHeatmapHead': lambda m: m([torch.randn(1, 8, 16, 12)]),
+    'PyramidSumFusion': lambda m: m([torch.randn(1, 8, 8, 8),
+                                     torch.randn(1, 16, 4, 4)]),
     'StructureAwareLoss': lambda m: m(torch.rand(2, 17, 4, 4),
                                       torch.rand(2, 17, 4, 4)),
     'BoxNMS': lambda f: torch.as_tensor(

@@ -35,6 +35,7 @@ codec = dict(type='SequentialDiskHeatmap', input_size=(160, 128),
 model = dict(
     backbone=dict(depth=18, stem_channels=32, base_channels=32,
                   init_cfg=None),
+    neck=dict(in_channels=(32, 64, 128, 256)),
     head=dict(in_channels=(32, 64, 128, 256), hidden_channels=(16, 16, 32, 32),
               decoder=codec),
     test_cfg=dict(max_steps=8, locate_by_parts=True))

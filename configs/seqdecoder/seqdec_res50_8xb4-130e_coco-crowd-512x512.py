@@ -1,5 +1,6 @@
 # Sequential ConvLSTM person decoder (paper 004) on COCO-crowd, 512x512:
-# ResNet-50 part localizer (C1..C4 -> 64 channels, summed, sigmoid, stride 4),
+# ResNet-50 part localizer (C1..C4 -> 64 channels, summed: the neck
+# PyramidSumFusion; then K part heatmaps, sigmoid, stride 4 in the head),
 # person decoder with two stacked ConvLSTMs per scale, Hungarian-matched BCE
 # with two stop steps, λ0 = 0.5; Adam 1e-3 for 130 epochs, x0.1 at 60 and 90,
 # batch 32 on 8 GPUs; flips, ±40° rotation, scaling from the original image;
@@ -48,6 +49,13 @@ model = dict(
         depth=50,
         out_indices=(0, 1, 2, 3),
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+    # the part localizer's fusion; keep_inputs: C1..C4 pass through for the
+    # person decoder, the fused map comes last
+    neck=dict(
+        type='PyramidSumFusion',
+        in_channels=(256, 512, 1024, 2048),
+        out_channels=64,
+        keep_inputs=True),
     head=dict(
         _delete_=True,
         type='SequentialDecoderHead',

@@ -24,12 +24,20 @@ Rather than switching the safety off for every file, this module
 
 :func:`register_checkpoint_loader` does both; ``import mmpose_occlusion`` calls
 it once.
+
+The loader also upgrades checkpoints of our older model layouts
+(:func:`upgrade_state_dict`, the renames in :data:`LEGACY_KEY_RENAMES`), so
+the Runner's ``load_from``/``resume``, ``mmpose.apis.init_model`` and
+``load_checkpoint`` load them into today's models. Each rename maps keys that
+only the old layout has (a module that moved between the head and the neck:
+a ``_load_state_dict_pre_hook`` of either only sees its own keys).
 """
 import os
 import os.path as osp
 import pickle
 import re
-from typing import List, Set
+from collections import OrderedDict
+from typing import List, Set, Tuple
 
 import numpy as np
 import torch
@@ -39,7 +47,7 @@ __all__ = [
     'TRUST_ENV', 'UntrustedCheckpointError', 'restricted_getattr',
     'safe_checkpoint_globals',
     'trust_checkpoint', 'is_trusted', 'load_from_local',
-    'register_checkpoint_loader'
+    'register_checkpoint_loader', 'LEGACY_KEY_RENAMES', 'upgrade_state_dict'
 ]
 
 #: Environment variable listing trusted checkpoint paths (``os.pathsep``
@@ -114,6 +122,46 @@ def is_trusted(path: str) -> bool:
     return _key(path) in _trusted | {_key(p) for p in env}
 
 
+#: Key renames from our older model layouts to today's, as MMEngine's
+#: ``revise_keys``: (pattern, replacement) for ``re.sub``, applied to the
+#: ``state_dict`` of every checkpoint :func:`load_from_local` reads.
+LEGACY_KEY_RENAMES: List[Tuple[str, str]] = [
+    # SequentialDecoderHead's part-feature fusion (its 1x1 laterals) became
+    # the neck PyramidSumFusion; the rest of the head kept its keys
+    (r'^head\.part_localizer\.laterals\.', 'neck.laterals.'),
+]
+
+
+def upgrade_state_dict(state_dict: dict) -> dict:
+    """A model state dict with the keys of older layouts renamed
+    (:data:`LEGACY_KEY_RENAMES`); the same object when nothing matches.
+
+    Args:
+        state_dict (dict): parameter name -> tensor, as ``model.state_dict()``
+            gives it (an optional ``_metadata`` attribute, the modules'
+            versions, is renamed along).
+
+    Returns:
+        dict: the upgraded state dict, in the same order.
+    """
+
+    def rename(key: str) -> str:
+        for pattern, repl in LEGACY_KEY_RENAMES:
+            key = re.sub(pattern, repl, key)
+        return key
+
+    if not any(rename(k) != k for k in state_dict):
+        return state_dict
+    out = OrderedDict((rename(k), v) for k, v in state_dict.items())
+    metadata = getattr(state_dict, '_metadata', None)
+    if metadata is not None:
+        # module prefixes have no trailing dot: rename 'prefix.' and strip it
+        out._metadata = OrderedDict(
+            (rename(k + '.')[:-1] if k else k, v)
+            for k, v in metadata.items())
+    return out
+
+
 def load_from_local(filename: str, map_location=None):
     """MMEngine's local loader, with ``weights_only=True`` and a clear error.
 
@@ -130,11 +178,11 @@ def load_from_local(filename: str, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
     if is_trusted(filename):
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
+        return _upgrade(torch.load(filename, map_location=map_location,
+                                   weights_only=False))
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+        return _upgrade(torch.load(filename, map_location=map_location,
+                                   weights_only=True))
     except pickle.UnpicklingError as e:
         found = re.findall(r'GLOBAL ([\w.]+(?:\([^)]*\))?)', str(e))
         what = found[0] if found else 'an object'
@@ -147,6 +195,18 @@ def load_from_local(filename: str, map_location=None):
             'mmpose_occlusion.utils.trust_checkpoint(path) before loading; '
             'to allow one more type for all files, call '
             'torch.serialization.add_safe_globals([...]).') from e
+
+
+def _upgrade(checkpoint):
+    """A loaded checkpoint with :func:`upgrade_state_dict` applied to its
+    ``state_dict`` (or to itself, a plain state dict)."""
+    if not isinstance(checkpoint, dict):
+        return checkpoint
+    if isinstance(checkpoint.get('state_dict'), dict):
+        checkpoint['state_dict'] = upgrade_state_dict(
+            checkpoint['state_dict'])
+        return checkpoint
+    return upgrade_state_dict(checkpoint)
 
 
 def register_checkpoint_loader() -> None:

@@ -26,11 +26,13 @@ def _scripted_model(people_hm):
     cfg.model.test_cfg.flip_test = False
     cfg.model.test_cfg.locate_by_parts = False
     model = init_model(cfg, None, device='cpu')
+    # the neck's output: C1..C4, then the fused part features
     model.extract_feat = lambda x: tuple(
-        F.avg_pool2d(x[:, :1], 4 * 2**s) for s in range(4))
+        F.avg_pool2d(x[:, :1], 4 * 2**s) for s in range(4)) + (
+            F.avg_pool2d(x[:, :1], 4).repeat(1, 64, 1, 1), )
     head = model.head
-    head.part_localizer.forward = lambda feats: (
-        (feats[0] + 2.2) / 4.4 * 12 - 6).repeat(1, K, 1, 1)
+    head.part_localizer.forward = lambda fused: (
+        (fused[:, :1] + 2.2) / 4.4 * 12 - 6).repeat(1, K, 1, 1)
     head.person_decoder.prepare = lambda feats: [feats[0]]
     head.person_decoder.init_states = lambda: 0
 

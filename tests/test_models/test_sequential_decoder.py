@@ -1,6 +1,8 @@
 """The sequential ConvLSTM person decoder (paper 004): ConvLSTM cell, disk
 codec, Hungarian-matched BCE with stop steps, stepwise decoding with the stop
 threshold, flip merging, and the head inside MMPose's bottom-up estimator."""
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
@@ -8,6 +10,8 @@ import torch.nn.functional as F
 from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.structures import PoseDataSample
+
+from conftest import REPO_ROOT
 
 from mmpose_occlusion.codecs import SequentialDiskHeatmap, render_disks
 from mmpose_occlusion.models.heads import (SequentialDecoderHead,
@@ -316,12 +320,15 @@ def _tiny_head(**kw):
     codec = dict(type='SequentialDiskHeatmap', input_size=(64, 64),
                  heatmap_size=(16, 16))
     return SequentialDecoderHead(in_channels=(8, 8, 8, 8), num_keypoints=K,
+                                 part_channels=8,
                                  hidden_channels=(4, 4, 4, 4),
                                  decoder=codec, **kw)
 
 
 def _feats(b=1):
-    return [torch.randn(b, 8, 16 // 2**s, 16 // 2**s) for s in range(4)]
+    """The neck's output: C1..C4 and the fused part features."""
+    return [torch.randn(b, 8, 16 // 2**s, 16 // 2**s)
+            for s in range(4)] + [torch.randn(b, 8, 16, 16)]
 
 
 def _scripted(head, peaks):
@@ -389,7 +396,7 @@ def test_part_loss_is_lambda0_times_eq1():
     head = _tiny_head()
     samples = [_sample(2, head.decoder)]
     feats = _feats(1)
-    logits = head.part_localizer(feats)
+    logits = head.part_localizer(feats[-1])
     ref = 0.5 * F.binary_cross_entropy_with_logits(
         logits, samples[0].gt_fields.heatmaps[None])
     torch.testing.assert_close(head.loss(feats, samples)['loss_part'], ref)
@@ -436,7 +443,7 @@ def test_predict_locate_by_parts_moves_keypoints_to_part_peaks():
 
     class Parts(torch.nn.Module):
 
-        def forward(self, feats):
+        def forward(self, fused):
             return part_logits
 
     head.part_localizer = Parts()
@@ -484,12 +491,16 @@ def test_predict_gives_instances_scores_and_heatmaps():
     assert fields[0].heatmaps.shape == (K, 16, 16)
     with pytest.raises(ValueError, match='out_indices'):
         head.loss(torch.randn(1, 8, 16, 16), [d])
+    with pytest.raises(ValueError, match='PyramidSumFusion'):
+        head.loss(_feats()[:4], [d])  # no neck: the pyramid alone
+    with pytest.raises(ValueError, match="neck's out_channels"):
+        head.loss(_feats()[:4] + [torch.randn(1, 64, 16, 16)], [d])
 
 
 def test_bottomup_estimator_end_to_end_with_inference_api(tmp_path):
-    """Stock BottomupPoseEstimator + ResNet + this head: MMPose's
-    inference_bottomup returns one instance per emitted step, in image
-    pixels."""
+    """Stock BottomupPoseEstimator + ResNet + the PyramidSumFusion neck +
+    this head: MMPose's inference_bottomup returns one instance per emitted
+    step, in image pixels."""
     import cv2
     from mmengine.config import Config
     from mmpose.apis import inference_bottomup, init_model
@@ -499,6 +510,8 @@ def test_bottomup_estimator_end_to_end_with_inference_api(tmp_path):
     cfg.model.test_cfg.max_steps = 3
     cfg.model.test_cfg.stop_thr = 0.0  # untrained: run all three steps
     model = init_model(cfg, device='cpu')
+    assert type(model).__name__ == 'BottomupPoseEstimator'
+    assert type(model.neck).__name__ == 'PyramidSumFusion'
     img = np.random.default_rng(0).integers(0, 255, (120, 200, 3), np.uint8)
     path = str(tmp_path / 'img.jpg')
     cv2.imwrite(path, img)
@@ -515,3 +528,80 @@ def test_bottomup_estimator_end_to_end_with_inference_api(tmp_path):
     assert MODELS.get('SequentialDecoderHead') is SequentialDecoderHead
     assert KEYPOINT_CODECS.get('SequentialDiskHeatmap') is \
         SequentialDiskHeatmap
+
+
+# ------------------------------------- checkpoints of the pre-neck layout
+# tests/data/seqdec_head_pre_neck.pth was written by the code before the
+# part-feature fusion became the neck PyramidSumFusion: the state dict of a
+# SequentialDecoderHead(in_channels=(4, 8, 16, 32), num_keypoints=3,
+# part_channels=8, hidden_channels=(4, 4, 4, 4)) with perturbed weights and
+# BN statistics (eval mode), its input features C1..C4 and its outputs
+# ``forward(feats, 3)`` (part heatmaps, three steps).
+PRE_NECK = osp.join(REPO_ROOT, 'tests', 'data', 'seqdec_head_pre_neck.pth')
+
+
+def _tiny_estimator():
+    """Stock BottomupPoseEstimator: a narrow ResNet-18 (C1..C4 of 4..32
+    channels), the fusion neck and the decoder head of the fixture."""
+    from mmpose.models import BottomupPoseEstimator  # noqa: F401
+    channels = (4, 8, 16, 32)
+    return MODELS.build(dict(
+        type='BottomupPoseEstimator',
+        backbone=dict(type='ResNet', depth=18, stem_channels=4,
+                      base_channels=4, out_indices=(0, 1, 2, 3)),
+        neck=dict(type='PyramidSumFusion', in_channels=channels,
+                  out_channels=8, keep_inputs=True),
+        head=dict(type='SequentialDecoderHead', in_channels=channels,
+                  num_keypoints=3, part_channels=8,
+                  hidden_channels=(4, 4, 4, 4)))).eval()
+
+
+def _old_checkpoint(model):
+    """A whole-model checkpoint of the pre-neck layout: this model's
+    backbone, the fixture's head."""
+    ref = torch.load(PRE_NECK)
+    assert any(k.startswith('part_localizer.laterals.')
+               for k in ref['state_dict'])  # the old layout
+    state = {'backbone.' + k: v for k, v in
+             model.backbone.state_dict().items()}
+    state.update({'head.' + k: v for k, v in ref['state_dict'].items()})
+    return ref, state
+
+
+def _outputs(model, feats):
+    with torch.no_grad():
+        return model.head(model.neck(feats), 3)
+
+
+def test_pre_neck_checkpoint_loads_strictly_with_the_same_outputs(tmp_path):
+    """MMEngine's loading (load_checkpoint; the Runner's load_from/resume
+    and init_model read files the same way) moves the fusion's keys from
+    the head to the neck; the decoder's outputs are those of the old code
+    for the same weights."""
+    from mmengine.runner import load_checkpoint
+    model = _tiny_estimator()
+    ref, state = _old_checkpoint(model)
+    fresh_parts, _ = _outputs(model, ref['feats'])
+    assert not torch.allclose(fresh_parts, ref['parts'], atol=1e-3)
+    path = str(tmp_path / 'pre_neck.pth')
+    torch.save(dict(state_dict=state, meta=dict(epoch=1)), path)
+    load_checkpoint(model, path, map_location='cpu', strict=True)
+    parts, steps = _outputs(model, ref['feats'])
+    torch.testing.assert_close(parts, ref['parts'], rtol=0, atol=1e-6)
+    torch.testing.assert_close(steps, ref['steps'], rtol=0, atol=1e-6)
+    torch.testing.assert_close(model.neck.laterals[3].weight,
+                               ref['state_dict'][
+                                   'part_localizer.laterals.3.weight'])
+
+
+def test_pre_neck_state_dict_without_mmengine_names_the_upgrade():
+    """``model.load_state_dict`` of a raw old state dict fails and says
+    how to upgrade it; the upgraded one loads strictly."""
+    from mmpose_occlusion.utils import upgrade_state_dict
+    model = _tiny_estimator()
+    ref, state = _old_checkpoint(model)
+    with pytest.raises(RuntimeError, match='upgrade_state_dict'):
+        model.load_state_dict(state, strict=False)
+    model.load_state_dict(upgrade_state_dict(state), strict=True)
+    parts, _ = _outputs(model, ref['feats'])
+    torch.testing.assert_close(parts, ref['parts'], rtol=0, atol=1e-6)

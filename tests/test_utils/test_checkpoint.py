@@ -84,3 +84,36 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
     torch.save(dict(f=HistoryBuffer.update), path)
     with pytest.raises(UntrustedCheckpointError, match='getattr'):
         _load_checkpoint(path)
+
+
+def test_older_layouts_are_upgraded_on_load(tmp_path):
+    """The loader renames the keys of our older layouts (the decoder's
+    fusion moved from the head to the neck), with their module versions,
+    in a Runner checkpoint and in a plain state dict; others are left
+    alone."""
+    from collections import OrderedDict
+
+    from mmpose_occlusion.utils import upgrade_state_dict
+    old = OrderedDict([('backbone.w', torch.ones(1)),
+                       ('head.part_localizer.laterals.0.weight',
+                        torch.full((2, ), 2.)),
+                       ('head.part_localizer.fuse.conv.weight',
+                        torch.ones(3))])
+    old._metadata = OrderedDict([('', dict(version=2)),
+                                 ('head.part_localizer.laterals.0',
+                                  dict(version=1)),
+                                 ('head.part_localizer', dict(version=1))])
+    new = upgrade_state_dict(old)
+    assert list(new) == ['backbone.w', 'neck.laterals.0.weight',
+                         'head.part_localizer.fuse.conv.weight']
+    assert new['neck.laterals.0.weight'] is old[
+        'head.part_localizer.laterals.0.weight']
+    assert list(new._metadata) == ['', 'neck.laterals.0',
+                                   'head.part_localizer']
+    assert upgrade_state_dict(new) is new  # nothing left to rename
+    runner_like = str(tmp_path / 'runner.pth')
+    torch.save(dict(state_dict=old, meta=dict(epoch=1)), runner_like)
+    assert list(_load_checkpoint(runner_like)['state_dict']) == list(new)
+    plain = str(tmp_path / 'plain.pth')
+    torch.save(old, plain)
+    assert list(_load_checkpoint(plain)) == list(new)

@@ -437,6 +437,8 @@ def scale_to_w32(cfg, kind: str) -> None:
         cfg.model.backbone.update(depth=50, stem_channels=64,
                                   base_channels=64)
         head.in_channels = (256, 512, 1024, 2048)
+        if cfg.model.get('neck') is not None:  # the decoder's fusion neck
+            cfg.model.neck.in_channels = head.in_channels
 
 
 # --------------------------------------------------------------------------

@@ -2,9 +2,19 @@
 (paper 004, §4): part localizer, person decoder, eq. 3 loss, stepwise
 decoding with a stop threshold.
 
-Shapes: backbone features C1..C4 finest first (MMPose ``ResNet`` with
-``out_indices=(0, 1, 2, 3)``), C1 at output stride 4; B images, K keypoints,
-heatmaps (H, W) at C1's size; T decoder steps, one person each.
+Input: the neck's output ``(C1, C2, C3, C4, fused)``: the backbone features
+C1..C4 finest first (MMPose ``ResNet`` with ``out_indices=(0, 1, 2, 3)``), C1
+at output stride 4, and the fused part features (B, part_channels, H, W) of
+the part localizer's feature fusion, the neck ``PyramidSumFusion`` with
+``keep_inputs=True`` (any neck that appends a map of ``part_channels`` at C1's
+size to the pyramid will do). The fused map gives the part heatmaps, the
+pyramid feeds the person decoder. Shapes: B images, K keypoints, heatmaps
+(H, W) at C1's size; T decoder steps, one person each.
+
+Checkpoints written before the fusion became a neck hold it under
+``head.part_localizer.laterals.*``; MMEngine's loading (Runner, ``init_model``,
+``load_checkpoint``) reads them as ``neck.laterals.*`` through
+``mmpose_occlusion.utils.upgrade_state_dict`` (docs/seqdecoder.md).
 
 Training (``loss``): the part localizer's logits against the identity-free
 disk targets (eq. 1, ``loss_part``: MMPose's ``BCELoss`` on logits, weighted
@@ -60,7 +70,8 @@ class SequentialDecoderHead(BaseHead):
     Args:
         in_channels (Sequence[int]): channels of C1..C4, finest first.
         num_keypoints (int): K.
-        part_channels (int): the part localizer's common width (64).
+        part_channels (int): channels of the fused part features, the neck's
+            ``out_channels`` (64).
         hidden_channels (Sequence[int]): ConvLSTM width per scale, finest
             first.
         num_lstm_layers (int): stacked ConvLSTMs per scale (2).
@@ -96,8 +107,8 @@ class SequentialDecoderHead(BaseHead):
         super().__init__(init_cfg)
         self.in_channels = tuple(in_channels)
         self.num_keypoints = num_keypoints
-        self.part_localizer = PartLocalizer(in_channels, num_keypoints,
-                                            part_channels)
+        self.part_channels = part_channels
+        self.part_localizer = PartLocalizer(part_channels, num_keypoints)
         self.person_decoder = PersonDecoder(in_channels, num_keypoints,
                                             hidden_channels,
                                             num_layers=num_lstm_layers,
@@ -107,32 +118,61 @@ class SequentialDecoderHead(BaseHead):
         self.max_train_people = max_train_people
         self.decoder = (KEYPOINT_CODECS.build(decoder)
                         if decoder is not None else None)
+        self._register_load_state_dict_pre_hook(self._refuse_pre_neck_keys)
+
+    def _refuse_pre_neck_keys(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """A state dict of the pre-neck layout that bypassed MMEngine's
+        loading (``model.load_state_dict(torch.load(...))``) is an error
+        that says how to upgrade it, not a half-loaded model."""
+        old = prefix + 'part_localizer.laterals.'
+        if any(k.startswith(old) for k in state_dict):
+            error_msgs.append(
+                f'{old}* are the part-feature fusion of a checkpoint written '
+                'before it became the neck PyramidSumFusion: load it with '
+                "MMEngine (load_checkpoint, the Runner's load_from/resume, "
+                'mmpose.apis.init_model), or upgrade the state dict first '
+                'with mmpose_occlusion.utils.upgrade_state_dict')
 
     # ------------------------------------------------------------ forward
     def forward(self, feats: Sequence[Tensor],
                 num_steps: int = 1) -> Tuple[Tensor, Tensor]:
         """Part heatmaps (B, K, H, W) and ``num_steps`` person heatmaps
         (B, T, K, H, W), sigmoid applied, no stopping."""
-        feats = self._check_feats(feats)
-        return (self.part_localizer(feats).sigmoid(),
-                self.person_decoder(feats, num_steps).sigmoid())
+        pyramid, fused = self._split_feats(feats)
+        return (self.part_localizer(fused).sigmoid(),
+                self.person_decoder(pyramid, num_steps).sigmoid())
 
-    def _check_feats(self, feats: Sequence[Tensor]) -> Sequence[Tensor]:
-        if isinstance(feats, Tensor) or len(feats) != len(self.in_channels):
+    def _split_feats(self, feats: Sequence[Tensor]
+                     ) -> Tuple[Sequence[Tensor], Tensor]:
+        """The pyramid C1..C4 and the fused part features."""
+        n = len(self.in_channels)
+        if isinstance(feats, Tensor) or len(feats) != n + 1:
             got = 1 if isinstance(feats, Tensor) else len(feats)
             raise ValueError(
-                f'SequentialDecoderHead needs {len(self.in_channels)} '
-                f'pyramid features (C1..C4), got {got}; set the backbone\'s '
-                'out_indices=(0, 1, 2, 3)')
-        return feats
+                f'SequentialDecoderHead needs {n} pyramid features (C1..C4) '
+                f'and the fused part features, {n + 1} maps; got {got}. Set '
+                "the backbone's out_indices=(0, 1, 2, 3) and the neck "
+                f'dict(type=\'PyramidSumFusion\', in_channels='
+                f'{self.in_channels}, out_channels={self.part_channels}, '
+                'keep_inputs=True)')
+        fused = feats[n]
+        if fused.shape[1] != self.part_channels:
+            raise ValueError(
+                f'SequentialDecoderHead: the fused part features have '
+                f'{fused.shape[1]} channels, part_channels is '
+                f'{self.part_channels}; set the neck\'s out_channels to '
+                'part_channels')
+        return feats[:n], fused
 
     # --------------------------------------------------------------- loss
     def loss(self, feats: Sequence[Tensor], batch_data_samples: OptSampleList,
              train_cfg: ConfigType = {}) -> dict:
         """eq. 3: λ0 L_part (``loss_part``) + L_person (``loss_person``)."""
-        feats = self._check_feats(feats)
+        pyramid, fused = self._split_feats(feats)
         # losses and matching costs in float32, also under autocast
-        part_logits = self.part_localizer(feats).float()
+        part_logits = self.part_localizer(fused).float()
         gt_parts = torch.stack(
             [d.gt_fields.heatmaps for d in batch_data_samples]).to(part_logits)
         masks = self._masks(batch_data_samples, part_logits)
@@ -146,7 +186,7 @@ class SequentialDecoderHead(BaseHead):
             weights.append(w[keep])
         num_steps = self.loss_person.num_steps([len(t) for t in targets],
                                                self.max_train_people)
-        step_logits = self.person_decoder(feats, num_steps).float()
+        step_logits = self.person_decoder(pyramid, num_steps).float()
 
         loss_part = self.loss_part(part_logits, gt_parts, masks[:, None])
         loss_person = self.loss_person(step_logits, targets, weights, masks,
@@ -170,9 +210,9 @@ class SequentialDecoderHead(BaseHead):
         """Part heatmaps (B, K, H, W) and, per image, the emitted person
         heatmaps (S_b, K, H, W): steps until a step's maximum is below
         ``stop_thr`` or ``max_steps``."""
-        feats = self._check_feats(feats)
-        parts = self.part_localizer(feats).sigmoid()
-        context = self.person_decoder.prepare(feats)
+        pyramid, fused = self._split_feats(feats)
+        parts = self.part_localizer(fused).sigmoid()
+        context = self.person_decoder.prepare(pyramid)
         states = self.person_decoder.init_states()
         b = parts.shape[0]
         active = [True] * b
