@@ -1,9 +1,22 @@
 """Shared fixtures: small synthetic COCO-format datasets made on the fly."""
+import os
 import os.path as osp
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from mmpose_occlusion.datasets.synthetic import SceneConfig, generate_split
+
+# Property tests (hypothesis): the CI profile is deterministic (the same
+# examples every run, no example database) and small; HYPOTHESIS_PROFILE=dev
+# searches ten times deeper with fresh randomness, e.g. after changing a
+# transform, codec or filter.
+settings.register_profile(
+    'ci', derandomize=True, database=None, max_examples=50, deadline=None,
+    print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile('dev', max_examples=300, deadline=None,
+                          print_blob=True)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_REAL = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data', 'real')

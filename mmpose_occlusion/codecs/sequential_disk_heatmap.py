@@ -84,16 +84,27 @@ class SequentialDiskHeatmap(BaseKeypointCodec):
         Args:
             keypoints (np.ndarray): (N, K, 2) in input pixels.
             keypoints_visible (np.ndarray, optional): (N, K), > 0 where
-                labelled (all labelled when omitted).
+                labelled (all labelled when omitted). A keypoint outside
+                the heatmap or not finite gets weight 0 and no disk.
 
         Returns:
             dict: ``heatmaps`` (K, H, W) float32, ``instance_heatmaps``
             (N, K, H, W) uint8, ``keypoint_weights`` (N, K) float32.
         """
         keypoints = np.asarray(keypoints, np.float32)
+        if keypoints.ndim != 3 or keypoints.shape[-1] < 2:
+            raise ValueError('SequentialDiskHeatmap.encode expects keypoints '
+                             f'(N, K, 2), got shape {keypoints.shape}; give '
+                             'one person as keypoints[None]')
         n, k = keypoints.shape[:2]
         if keypoints_visible is None:
             keypoints_visible = np.ones((n, k), np.float32)
+        if np.shape(keypoints_visible)[:2] != (n, k):
+            raise ValueError(f'keypoints_visible must be (N, K) = {(n, k)} '
+                             'like the keypoints, got shape '
+                             f'{np.shape(keypoints_visible)}')
+        if np.ndim(keypoints_visible) == 3:  # MMPose's (N, K, 2) form
+            keypoints_visible = np.asarray(keypoints_visible)[..., 0]
         points = keypoints[..., :2] / self.scale_factor
         w, h = self.heatmap_size
         inside = ((points[..., 0] >= 0) & (points[..., 0] <= w - 1) &

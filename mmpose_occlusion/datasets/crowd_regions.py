@@ -204,6 +204,9 @@ def pixel_crop_box(box, img_shape: Tuple[int, int]) -> np.ndarray:
     the top-left, ceiling of the bottom-right, clipped to ``img_shape``
     (H, W). Raises ValueError if nothing of the box is in the image."""
     box = np.asarray(box, np.float64).reshape(-1)
+    if box.shape != (4, ) or np.isnan(box).any():
+        raise ValueError(f'the crop box must be (4,) x1, y1, x2, y2 numbers, '
+                         f'got {box.tolist()} (NaN is not a number)')
     h, w = img_shape[:2]
     x1, y1 = np.floor(box[:2] + 1e-6)
     x2, y2 = np.ceil(box[2:] - 1e-6)
@@ -226,7 +229,8 @@ def crop_region(img: np.ndarray,
     The crop is :func:`pixel_crop_box` of ``region_xyxy``. Keypoints and
     boxes are shifted to crop coordinates; keypoints outside the crop
     become invisible (MMPose's ``keypoint_clip_border``: outside means
-    x < 0, x > w, y < 0 or y > h); boxes are clipped to the crop and
+    x < 0, x > w, y < 0 or y > h; and so do keypoints that are not
+    finite); boxes are clipped to the crop and
     ``area`` is scaled by the part of each box that is left (0 for a box
     wholly outside). The inputs are not modified.
 
@@ -247,6 +251,13 @@ def crop_region(img: np.ndarray,
         raise ValueError(f'keypoints {kpts.shape} and keypoints_visible '
                          f'{vis.shape} disagree on (N, K)')
     kpts, vis = keypoint_clip_border(kpts, vis, (w, h))
+    # MMPose's rule keeps a NaN keypoint visible (no comparison with NaN is
+    # true); it is not in the crop either
+    lost = ~np.isfinite(kpts).all(-1)
+    if vis.ndim == 3:
+        vis[lost, 0] = 0
+    else:
+        vis[lost] = 0
 
     boxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
     shifted = boxes - np.tile(offset, 2)

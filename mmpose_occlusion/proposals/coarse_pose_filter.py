@@ -29,6 +29,11 @@ counts as a duplicate). We walk every pose's home tuple first: a detected
 person keeps its detection, and ``kpt2box`` is left for people with no box
 of their own.
 
+A keypoint is confident when its score is above ``score_thr`` and its
+coordinates are finite (as in ``kpt2box``): a NaN or infinite keypoint of a
+coarse pose counts as missing, so it can neither place the pose in a box nor
+become its cue point.
+
 Shapes: J boxes (J, 4) x1, y1, x2, y2 and scores (J,); P coarse poses
 (P, K, 2) with keypoint scores (P, K); Q kept proposals.
 """
@@ -62,6 +67,13 @@ def pose_oks(a, a_scores, b, b_scores, area: float, sigmas,
     return float(np.exp(-e)[both].mean())
 
 
+def _confident(keypoints: np.ndarray, scores: np.ndarray,
+               score_thr: float) -> np.ndarray:
+    """(P, K) keypoints scoring above ``score_thr`` with finite
+    coordinates."""
+    return (scores > score_thr) & np.isfinite(keypoints).all(-1)
+
+
 def _tight_boxes(keypoints: np.ndarray, conf: np.ndarray,
                  margin: float) -> np.ndarray:
     """(P, 4) boxes around each pose's confident keypoints, grown by
@@ -90,7 +102,7 @@ def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
     of its own keeps it, and a pose met again in a box already used stands
     for a person the detector missed.
     """
-    conf = keypoint_scores > score_thr  # (P, K)
+    conf = _confident(keypoints, keypoint_scores, score_thr)  # (P, K)
     n_conf = conf.sum(1)
     x, y = keypoints[None, ..., 0], keypoints[None, ..., 1]  # (1, P, K)
     b = bboxes[:, None, None, :]  # (J, 1, 1, 4)
@@ -113,11 +125,14 @@ def oks_matrix(keypoints: np.ndarray, conf: np.ndarray, areas: np.ndarray,
                sigmas) -> np.ndarray:
     """(P, P) OKS of pose p against pose q (q's area), over the keypoints
     confident in both; 0 where they share none."""
-    d2 = ((keypoints[:, None] - keypoints[None])**2).sum(-1)  # (P, P, K)
-    var = (2 * np.asarray(sigmas, np.float32))**2
-    e = d2 / var / (areas[None, :, None] + np.spacing(1)) / 2
+    with np.errstate(invalid='ignore', over='ignore'):  # masked below
+        d2 = ((keypoints[:, None] - keypoints[None])**2).sum(-1)  # (P, P, K)
+        var = (2 * np.asarray(sigmas, np.float32))**2
+        e = d2 / var / (areas[None, :, None] + np.spacing(1)) / 2
     both = conf[:, None] & conf[None]
-    return (np.exp(-e) * both).sum(-1) / np.maximum(both.sum(-1), 1)
+    # where(), not a product: a keypoint that is not confident may be NaN
+    return np.where(both, np.exp(-e), 0).sum(-1) / np.maximum(
+        both.sum(-1), 1)
 
 
 @PROPOSAL_FILTERS.register_module()
@@ -139,7 +154,8 @@ class CoarsePoseFilter(BaseProposalFilter):
             coarse pose met again through a duplicate box scores 1, while
             two people overlapping as in OCHuman-like pairs of our synthetic
             scenes reach 0.76.
-        score_thr (float): a keypoint is confident above this.
+        score_thr (float): a keypoint is confident above this (and with
+            finite coordinates).
         inside_frac (float): a pose lies in a box when at least this
             fraction of its confident keypoints do. Default 0.5.
         margin, min_size_frac: ``kpt2box``'s margin, and its least size as
@@ -216,7 +232,7 @@ class CoarsePoseFilter(BaseProposalFilter):
         order = np.argsort(-scores, kind='stable')
         kept_boxes, kept_scores, source, cues, poses_kept = [], [], [], [], []
         if len(keypoints) and len(bboxes):
-            conf = kpt_scores > self.score_thr
+            conf = _confident(keypoints, kpt_scores, self.score_thr)
             n_conf = conf.sum(1)
             tight = _tight_boxes(keypoints, conf, self.margin)
             # OKS scale: the box around the kept pose's keypoints, each

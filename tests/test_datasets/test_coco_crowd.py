@@ -584,3 +584,28 @@ def test_seqdecoder_training_window_holds_the_whole_region(size):
         k = out['keypoints'][0]
         assert ((k[:, 0] >= 0) & (k[:, 0] < iw) & (k[:, 1] >= 0) &
                 (k[:, 1] < ih)).all(), path
+
+
+def test_crop_region_hides_keypoints_that_are_not_finite():
+    """Found by the property tests: MMPose's keypoint_clip_border keeps a
+    NaN keypoint visible (no comparison with NaN is true), so the crop and
+    RandomCrowdRegionCrop's num_keypoints counted it as labelled."""
+    img = np.zeros((50, 60, 3), np.uint8)
+    kpts = np.array([[[np.nan, 5], [5, 5], [np.inf, 5]]], np.float32)
+    for vis in (np.ones((1, 3), np.float32), np.ones((1, 3, 2), np.float32)):
+        out = crop_region(img, kpts, vis, np.zeros((1, 4)), [0, 0, 30, 30])
+        labelled = out['keypoints_visible']
+        labelled = labelled[..., 0] if labelled.ndim == 3 else labelled
+        np.testing.assert_array_equal(labelled, [[0, 1, 0]])
+    results = dict(img=img, crowd_region=np.float32([0, 0, 30, 30]),
+                   keypoints=kpts, keypoints_visible=np.ones((1, 3)),
+                   num_keypoints=[3])
+    out = RandomCrowdRegionCrop(scale_prob=0, shift_prob=0)(results)
+    assert out['num_keypoints'] == [1]
+
+
+def test_pixel_crop_box_names_a_nan_box():
+    """Found by the property tests: 'cannot convert float NaN to
+    integer'."""
+    with pytest.raises(ValueError, match='NaN is not a number'):
+        pixel_crop_box([0, 0, 0, np.nan], (1, 1))

@@ -1,10 +1,12 @@
+import json
+
 import numpy as np
 import pytest
 
 from mmpose.datasets import CocoDataset
 from mmpose.structures.bbox import get_warp_matrix
 from mmpose_occlusion.datasets.transforms import (GenerateInstanceCue,
-                                                  render_cue)
+                                                  LoadCuePoints, render_cue)
 
 
 def _dataset(root, flip, cue):
@@ -238,3 +240,33 @@ def test_cue_target_stays_on_the_own_person_without_others():
         ChooseCueTarget(other_prob=1.5)
     with pytest.raises(KeyError, match='after TopdownAffine'):
         ChooseCueTarget()(dict(keypoints=kpts))
+
+
+@pytest.mark.parametrize('bad', [np.nan, np.inf])
+def test_cue_points_that_are_not_finite_are_named(bad, tmp_path):
+    """Found by the property tests: a NaN cue point rendered a NaN cue map
+    (an infinite one an empty map) into the network's input."""
+    results = dict(id=7, input_size=(48, 64),
+                   input_center=np.float32([24, 32]),
+                   input_scale=np.float32([48, 64]),
+                   cue_points=np.float32([[10, 10], [bad, 3]]))
+    with pytest.raises(ValueError,
+                       match=r'cue_points of sample 7.*rows \[1\]'):
+        GenerateInstanceCue(gt=None)(results)
+    # a cue file with such a point is refused when it is loaded (json
+    # writes and reads NaN and Infinity)
+    path = tmp_path / 'cues.json'
+    path.write_text(json.dumps({'7': [[10, 10], [bad, 3]]}))
+    with pytest.raises(ValueError, match='annotation 7 points that are not'):
+        LoadCuePoints(str(path))
+
+
+def test_ground_truth_cue_without_people_is_the_box_centre():
+    """Found by the property tests: IndexError on
+    transformed_keypoints[0] for a sample with no person."""
+    out = GenerateInstanceCue(gt='nearest_centroid')(dict(
+        input_size=(48, 64), input_center=np.float32([24, 32]),
+        input_scale=np.float32([48, 64]),
+        transformed_keypoints=np.zeros((0, 17, 2)),
+        keypoints_visible=np.zeros((0, 17))))
+    np.testing.assert_array_equal(out['cue_points_input'], [[24, 32]])

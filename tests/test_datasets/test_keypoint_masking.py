@@ -132,3 +132,14 @@ def test_in_a_topdown_pipeline(tiny_synth):
     assert sample['inputs'].shape == (3, 64, 48)
     assert TRANSFORMS.get('KeypointBackgroundMasking') is \
         KeypointBackgroundMasking
+
+
+def test_a_sample_without_people_changes_nothing():
+    """Found by the property tests: IndexError on
+    transformed_keypoints[0]. Nobody to mask, as with no visible
+    keypoint."""
+    img = np.zeros((H, W, 3), np.uint8)
+    for cls in (KeypointBackgroundMasking, KeypointDuplicationMasking):
+        out = cls(prob=1.0)(dict(img=img, transformed_keypoints=np.zeros(
+            (0, 17, 2)), keypoints_visible=np.zeros((0, 17))))
+        assert out['keypoint_masking'] == [] and out['img'] is img

@@ -268,3 +268,13 @@ def test_crowd_repeat_dataset_repeats_the_crowded_samples(tiny_synth):
     assert rep.metainfo['dataset_name'] == base.metainfo['dataset_name']
     with pytest.raises(ValueError, match='times'):
         CrowdRepeatDataset(base, times=0)
+
+
+def test_a_sample_without_people_is_named():
+    """Found by the property tests: MSRAHeatmap's assertion 'only support
+    single-instance keypoint encoding'."""
+    t = GenerateMultiInstanceTarget(CODEC)
+    with pytest.raises(ValueError, match='no person'):
+        t(dict(transformed_keypoints=np.zeros((0, 17, 2)),
+               keypoints=np.zeros((0, 17, 2)),
+               keypoints_visible=np.zeros((0, 17)), input_size=(96, 128)))

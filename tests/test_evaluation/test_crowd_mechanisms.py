@@ -132,3 +132,21 @@ def test_oks_is_one_at_the_truth_and_falls_with_distance(dx, dy, more):
     further = pose(A) + (dx + more, dy + more)
     o1, o2 = keypoint_oks(np.stack([shifted, further]), A, SIGMAS)
     assert 0.0 <= o2 < o1 <= 1.0
+
+
+@pytest.mark.parametrize('true, emitted', [([-1, 2], [1, 2]),
+                                           ([1, 2], [1, -3])])
+def test_count_confusion_names_negative_counts(true, emitted):
+    """Found by the property tests: a negative count indexed the matrix
+    from its end and was counted in the wrong cell, silently."""
+    with pytest.raises(ValueError, match='negative'):
+        count_confusion(true, emitted)
+
+
+def test_oks_of_no_poses_is_empty():
+    """Found by the property tests: 'cannot reshape array of size 0' for a
+    box whose model emitted no pose."""
+    oks = keypoint_oks(np.zeros((0, 17, 2)), A, SIGMAS)
+    assert oks.shape == (0, )
+    assert instance_recall(np.zeros((0, 17, 2)), A, B, SIGMAS) == dict(
+        own=False, other=False, both=False)

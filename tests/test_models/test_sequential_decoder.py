@@ -605,3 +605,20 @@ def test_pre_neck_state_dict_without_mmengine_names_the_upgrade():
     model.load_state_dict(upgrade_state_dict(state), strict=True)
     parts, _ = _outputs(model, ref['feats'])
     torch.testing.assert_close(parts, ref['parts'], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('keypoints, visible, match', [
+    (np.zeros((17, 2)), None, r'keypoints \(N, K, 2\).*keypoints\[None\]'),
+    (np.zeros((2, 17, 2)), np.ones((17, 2)), 'keypoints_visible must be'),
+])
+def test_codec_names_wrong_keypoint_shapes(keypoints, visible, match):
+    """Found by the property tests: one person without its N axis gave
+    'too many values to unpack', a transposed visibility a broadcasting
+    error."""
+    codec = SequentialDiskHeatmap((64, 48), (16, 12))
+    with pytest.raises(ValueError, match=match):
+        codec.encode(keypoints, visible)
+    # MMPose's (N, K, 2) visibility (value, weight) is read as its values
+    kpts = np.full((1, 2, 2), 20.0)
+    out = codec.encode(kpts, np.array([[[1, 1], [0, 1]]], np.float32))
+    np.testing.assert_array_equal(out['keypoint_weights'], [[1, 0]])

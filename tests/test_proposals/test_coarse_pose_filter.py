@@ -193,3 +193,28 @@ def test_strong_boxes_without_a_pose_only_with_the_option():
     empty = (np.zeros((0, K, 2)), np.zeros((0, K)))
     p = _filter(unposed_score_thr=0.5)(boxes, scores, poses=empty)
     np.testing.assert_array_equal(p.source, [0, 2])
+
+
+def test_keypoints_that_are_not_finite_are_not_confident():
+    """Found by the property tests: a confident NaN keypoint made the
+    pose's mean NaN, so its cue point was NaN (or an arbitrary joint), and
+    a NaN OKS hid duplicates. It now counts as missing, as in kpt2box."""
+    a, b = _pose(30, 50), _pose(70, 50)
+    head = b[0].copy()
+    head[0] = np.nan  # the recovered person's first keypoint
+    p = _filter()([[0, 0, 100, 100]], [0.9],
+                  poses=_poses(a, (head, b[1])))
+    np.testing.assert_array_equal(p.source, [0, -1])
+    np.testing.assert_allclose(p.cue_points[1], [[70, 50]])  # was NaN
+    # the minimal example hypothesis found: a zero-size box at 0
+    kpts = np.zeros((1, 6, 2), np.float32)
+    kpts[0, 0, 1] = np.nan
+    f = CoarsePoseFilter(pose_source=None, delta_kpt=0, oks_thr=0.5,
+                         sigmas=np.full(6, 0.08), unposed_score_thr=None)
+    p = f([[0, 0, 0, 0]], [0.3], poses=(kpts, np.ones((1, 6))))
+    np.testing.assert_array_equal(p.cue_points[0], [[0, 0]])
+    # a copy of a pose with a NaN joint is still its duplicate (the NaN
+    # made their OKS NaN, so both were kept, the copy with a new box)
+    poses = _poses((head, b[1]), (head.copy(), b[1]))
+    p = _filter()([[40, 0, 100, 100]], [0.9], poses=poses)
+    np.testing.assert_array_equal(p.source, [0])

@@ -139,6 +139,7 @@ class GenerateInstanceCue(BaseTransform):
     ``TopdownAffine``); ``transformed_keypoints`` and ``keypoints_visible``
     for a ground-truth cue; ``cue_points`` (optional), ``flip``,
     ``flip_direction``, ``ori_shape`` or ``img_shape`` for given cues.
+    Given cue points must be finite (a ValueError names them otherwise).
 
     Added keys: ``instance_cue``, ``cue_points_input``.
 
@@ -172,6 +173,14 @@ class GenerateInstanceCue(BaseTransform):
         points = np.asarray(points, np.float32).reshape(-1, 2).copy()
         if len(points) == 0:
             return None
+        bad = ~np.isfinite(points).all(1)
+        if bad.any():
+            raise ValueError(
+                f'cue_points of sample {results.get("id")} are not finite '
+                f'(rows {np.flatnonzero(bad).tolist()}: '
+                f'{points[bad].tolist()}); a cue is rendered at its point, '
+                'so drop those points where they are made (the cue file or '
+                'the model that gives them)')
         if results.get('flip') and results.get('flip_direction') != \
                 'horizontal':
             raise NotImplementedError('given cue points support horizontal '
@@ -187,7 +196,8 @@ class GenerateInstanceCue(BaseTransform):
         return points @ warp[:, :2].T + warp[:, 2]
 
     def _gt_point(self, results: Dict) -> Optional[np.ndarray]:
-        if self.gt is None or 'transformed_keypoints' not in results:
+        if self.gt is None or 'transformed_keypoints' not in results or \
+                len(results['transformed_keypoints']) == 0:
             return None
         kpts = results['transformed_keypoints'][0, :, :2]
         candidates = np.flatnonzero(labelled_inside(
@@ -263,6 +273,12 @@ class LoadCuePoints(BaseTransform):
             str(k): np.asarray(v, np.float32).reshape(-1, 2)
             for k, v in raw.items()
         }
+        for k, points in self.points.items():
+            if not np.isfinite(points).all():
+                raise ValueError(
+                    f'cue_file {cue_file!r} gives annotation {k} points that '
+                    f'are not finite ({points.tolist()}); drop them from the '
+                    'file (a cue is rendered at its point)')
 
     def transform(self, results: Dict) -> Optional[dict]:
         points = self.points.get(str(results.get('id')))

@@ -51,6 +51,9 @@ class _KeypointPatchMasking(BaseTransform):
         img = results['img']
         h, w = img.shape[:2]
         s = int(max(self.min_patch, round(self.patch_ratio * min(h, w))))
+        if len(results['transformed_keypoints']) == 0:  # nobody to mask
+            return (img, h, w, s, np.zeros((0, 2), np.float32),
+                    np.zeros(0, bool), np.zeros(0, np.int64))
         kpts = np.asarray(results['transformed_keypoints'][0, :, :2],
                           np.float32)
         labelled = np.asarray(results['keypoints_visible'][0]) > 0

@@ -232,6 +232,12 @@ class GenerateMultiInstanceTarget(BaseTransform):
             keypoints = results['keypoints']
         visible = results['keypoints_visible']
         n = keypoints.shape[0]
+        if n == 0:
+            raise ValueError(
+                f'{type(self).__name__} got a sample with no person '
+                '(keypoints of shape (0, K, 2)); a top-down sample holds its '
+                'box\'s own person B0 first (check the dataset\'s '
+                'data_mode="topdown" and the transforms before this one)')
         present = self._present(keypoints, visible, results)
         heatmaps, weights, sources = [], [], []
         for i in range(self.num_instances):

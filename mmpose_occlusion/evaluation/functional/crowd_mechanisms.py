@@ -41,6 +41,8 @@ def keypoint_oks(poses: np.ndarray, ann: dict,
     if gt.size != 3 * len(sigmas):
         raise ValueError(f'annotation {ann.get("id")} has {gt.size // 3} '
                          f'keypoints, the sigmas {len(sigmas)}')
+    if len(poses) == 0:
+        return np.zeros(0)
     det = np.concatenate([poses, np.ones(poses.shape[:2] + (1, ))], axis=2)
     area = float(ann['area'])
     return oks_iou(gt, det.reshape(len(poses), -1), area,
@@ -98,6 +100,11 @@ def count_confusion(true_counts: Sequence[int],
     if true_counts.shape != emitted.shape or true_counts.size == 0:
         raise ValueError('count_confusion needs one emitted count per image, '
                          f'got {emitted.size} for {true_counts.size} images')
+    for name, counts in (('true_counts', true_counts), ('emitted', emitted)):
+        if (counts < 0).any():  # would index the matrix from its end
+            raise ValueError(f'count_confusion got negative {name} '
+                             f'{counts[counts < 0].tolist()}; counts of '
+                             'people are >= 0')
     size = int(max(true_counts.max(), emitted.max())) + 1
     confusion = np.zeros((size, size), int)
     np.add.at(confusion, (true_counts, emitted), 1)

@@ -85,7 +85,8 @@ def pose_cue_points(keypoints,
         keypoint_scores: (P, K) scores or visibilities; joints above
             ``score_thr`` are confident.
         boxes: (N, 4) boxes in image pixels.
-        score_thr: confidence threshold of a joint.
+        score_thr: confidence threshold of a joint; a joint with NaN or
+            infinite coordinates is never confident.
         max_per_box, min_distance: as in ``extract_cue_points``.
 
     Returns:
@@ -101,7 +102,7 @@ def pose_cue_points(keypoints,
     kpts = kpts[..., :2]
     xy, scores = [], []
     for pose, sc in zip(kpts, conf):
-        good = sc > score_thr
+        good = (sc > score_thr) & np.isfinite(pose).all(-1)
         if not good.any():
             continue
         xy.append(central_joint(pose[good]))
