@@ -233,9 +233,10 @@ class SeqDecoderEncoderWrapper(ExportWrapper):
 
     def forward(self, input: Tensor) -> Tuple[Tensor, ...]:
         head = self.model.head
-        feats = self.model.extract_feat(input)
-        return (head.part_localizer(feats).sigmoid(),
-                *head.person_decoder.prepare(feats))
+        # backbone C1..C4, then the neck appends the fused part features
+        pyramid, fused = head._split_feats(self.model.extract_feat(input))
+        return (head.part_localizer(fused).sigmoid(),
+                *head.person_decoder.prepare(pyramid))
 
 
 class SeqDecoderStepWrapper(ExportWrapper):
