@@ -153,7 +153,7 @@ def write_cue_file(cue_fn: Callable[[dict, np.ndarray], List[np.ndarray]],
     Returns:
         counts: ``boxes``, ``cues``, ``boxes_without_cue``.
     """
-    from mmengine.utils import ProgressBar
+    from mmpose_occlusion.utils import Progress
     with open(ann_file) as f:
         coco = json.load(f)
     images = {img['id']: img for img in coco['images']}
@@ -169,7 +169,7 @@ def write_cue_file(cue_fn: Callable[[dict, np.ndarray], List[np.ndarray]],
             boxes_by_image.setdefault(det['image_id'], []).append(
                 (det_id, det['bbox']))
     cues, counts = {}, dict(boxes=0, cues=0, boxes_without_cue=0)
-    progress = ProgressBar(len(boxes_by_image))
+    progress = Progress(len(boxes_by_image), 'images')
     for img_id, entries in boxes_by_image.items():
         if img_id not in images:
             raise KeyError(f'{bbox_file or ann_file} refers to image '
@@ -183,6 +183,7 @@ def write_cue_file(cue_fn: Callable[[dict, np.ndarray], List[np.ndarray]],
             counts['cues'] += len(cues[str(key)])
             counts['boxes_without_cue'] += not cues[str(key)]
         progress.update()
+    progress.close()
     tmp = f'{out_file}.tmp{os.getpid()}'
     with open(tmp, 'w') as f:
         json.dump(cues, f)

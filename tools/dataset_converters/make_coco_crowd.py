@@ -174,7 +174,7 @@ def make_coco_crowd(coco: Dict,
         ``failed``: list of (file name, reason) of images skipped.
     """
     import cv2
-    from mmengine.utils import ProgressBar
+    from mmpose_occlusion.utils import Progress
 
     from mmpose_occlusion.datasets.crowd_regions import (find_crowd_regions,
                                                          jitter_box)
@@ -190,7 +190,7 @@ def make_coco_crowd(coco: Dict,
             region_id += len(regions)
 
     images, annotations, failed = [], [], []
-    bar = ProgressBar(len(plan)) if progress and plan else None
+    bar = Progress(len(plan), 'images') if progress and plan else None
     for img_info, anns, regions, first_region_id in plan:
         name = img_info['file_name']
         img = cv2.imread(osp.join(img_dir, name), cv2.IMREAD_COLOR)
@@ -237,7 +237,7 @@ def make_coco_crowd(coco: Dict,
         if bar is not None:
             bar.update()
     if bar is not None:
-        bar.file.write('\n')
+        bar.close()
 
     out = {key: coco[key] for key in ('info', 'licenses') if key in coco}
     out.update(images=images, annotations=annotations,

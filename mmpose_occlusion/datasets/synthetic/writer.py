@@ -17,7 +17,8 @@ from typing import Dict, Optional
 
 import cv2
 import numpy as np
-from mmengine.utils import ProgressBar
+
+from mmpose_occlusion.utils import Progress
 
 from .body import COCO_KEYPOINT_NAMES, COCO_SKELETON
 from .scene import SceneConfig, generate_scene
@@ -56,7 +57,8 @@ def generate_split(out_dir: str,
         num_images: how many images to draw.
         seed: base seed; the same seed gives byte-identical annotations.
         cfg: scene parameters (:class:`SceneConfig`); defaults if None.
-        progress: show MMEngine's progress bar.
+        progress: show the progress (MMEngine's bar on a terminal, a few
+            lines with images/s in a log file).
     """
     if split not in SPLITS:
         raise ValueError(f'split must be one of {sorted(SPLITS)}, '
@@ -69,7 +71,7 @@ def generate_split(out_dir: str,
     os.makedirs(osp.dirname(annotation_path(out_dir, split)), exist_ok=True)
 
     images, annotations = [], []
-    bar = ProgressBar(num_images) if progress else None
+    bar = Progress(num_images, 'images') if progress else None
     for index in range(num_images):
         rng = np.random.default_rng([seed, SPLITS[split], index])
         scene = generate_scene(rng, cfg)
@@ -97,7 +99,7 @@ def generate_split(out_dir: str,
         if bar is not None:
             bar.update()
     if bar is not None:
-        print()
+        bar.close()
 
     coco = dict(
         info=dict(description='mmpose_occlusion synthetic crowded scenes',
