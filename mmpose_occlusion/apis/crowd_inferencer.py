@@ -390,25 +390,36 @@ class CrowdPoseInferencer:
             img = load_image(img)
         name = name or ''
         timings['load'] = time.perf_counter() - t
+        staged = self._front(img, name, timings)
+        t = time.perf_counter()
+        samples = self.forward(staged['crops'])
+        timings['pose'] += time.perf_counter() - t
+        return self._finish(img, staged, samples, timings)
 
+    def _front(self, img: np.ndarray, name: str, timings: dict) -> dict:
+        """Boxes, proposals and the prepared crops of one image; the stage
+        times go into ``timings`` (``pose``: the crops' pipeline)."""
         t = time.perf_counter()
         bboxes, scores = self.detect(img, name)
         timings['detect'] = time.perf_counter() - t
-
         t = time.perf_counter()
         proposals = self.propose(img, bboxes, scores)
         timings['propose'] = time.perf_counter() - t
-
         t = time.perf_counter()
-        samples = self.estimate(img, proposals)
+        crops = self.prepare(img, proposals)
         timings['pose'] = time.perf_counter() - t
+        return dict(detections=(bboxes, scores), proposals=proposals,
+                    crops=crops)
 
+    def _finish(self, img: np.ndarray, staged: dict, samples: List,
+                timings: dict) -> Dict:
+        """Merge one image's pose samples into its result."""
         t = time.perf_counter()
-        result = self.merge(proposals, samples)
+        result = self.merge(staged['proposals'], samples)
         timings['merge'] = time.perf_counter() - t
-
-        result.update(detections=(bboxes, scores), proposals=proposals,
-                      timings=timings, img_shape=img.shape[:2])
+        result.update(detections=staged['detections'],
+                      proposals=staged['proposals'], timings=timings,
+                      img_shape=img.shape[:2])
         return result
 
     def run(self, images: Sequence[str], num_workers: int = 2,
@@ -450,32 +461,19 @@ class CrowdPoseInferencer:
                 out[index] = ImageResult(index, path, None, error)
                 continue
             timings = dict(load=load_s)
-            t = time.perf_counter()
-            bboxes, scores = self.detect(img, path)
-            timings['detect'] = time.perf_counter() - t
-            t = time.perf_counter()
-            proposals = self.propose(img, bboxes, scores)
-            timings['propose'] = time.perf_counter() - t
-            t = time.perf_counter()
-            data_list = self.prepare(img, proposals)
-            timings['pose'] = time.perf_counter() - t
-            staged.append((index, path, img, bboxes, scores, proposals,
-                           data_list, timings))
-        crops = [d for s in staged for d in s[6]]
+            staged.append((index, path, img, self._front(img, path, timings),
+                           timings))
+        crops = [c for *_, front, _ in staged for c in front['crops']]
         t = time.perf_counter()
         samples = self.forward(crops)
         per_crop = (time.perf_counter() - t) / max(len(crops), 1)
         start = 0
-        for (index, path, img, bboxes, scores, proposals, data_list,
-             timings) in staged:
-            mine = samples[start:start + len(data_list)]
-            start += len(data_list)
-            timings['pose'] += per_crop * len(data_list)
-            t = time.perf_counter()
-            result = self.merge(proposals, mine)
-            timings['merge'] = time.perf_counter() - t
-            result.update(detections=(bboxes, scores), proposals=proposals,
-                          timings=timings, img_shape=img.shape[:2], img=img)
+        for index, path, img, front, timings in staged:
+            n = len(front['crops'])
+            timings['pose'] += per_crop * n
+            result = self._finish(img, front, samples[start:start + n],
+                                  timings)
+            start += n
+            result['img'] = img
             out[index] = ImageResult(index, path, result, None)
         return [out[i] for i in sorted(out)]
-

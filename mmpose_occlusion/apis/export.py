@@ -48,6 +48,8 @@ from torch import Tensor, nn
 
 from mmpose_occlusion.models.backbones.hrnet_stages import run_hrnet_stem
 from mmpose_occlusion.models.heads import SequentialDecoderHead
+from mmpose_occlusion.models.heads.sequential_decoder_head import \
+    emit_until_stop
 from mmpose_occlusion.models.pose_estimators import (HintPoseEstimator,
                                                      MIPNetPoseEstimator)
 
@@ -429,20 +431,12 @@ def run_sequential_decoder_onnx(encoder, step, inputs: np.ndarray,
     out_names = ['heatmaps'] + [n.replace('_in', '_out')
                                 for n in state_names]
     b = len(inputs)
-    active = [True] * b
-    steps: List[List[np.ndarray]] = [[] for _ in range(b)]
-    for _ in range(max_steps):
+
+    def run_step():
         heatmaps, *states = step.run(out_names, feed)
         feed.update(zip(state_names, states))
-        peaks = heatmaps.reshape(b, -1).max(1)
-        for i in range(b):
-            if not active[i]:
-                continue
-            if peaks[i] < stop_thr:
-                active[i] = False
-            else:
-                steps[i].append(heatmaps[i])
-        if not any(active):
-            break
+        return heatmaps, heatmaps.reshape(b, -1).max(1)
+
+    steps = emit_until_stop(run_step, b, max_steps, stop_thr)
     empty = np.zeros((0, ) + parts.shape[1:], np.float32)
     return parts, [np.stack(s) if s else empty for s in steps]

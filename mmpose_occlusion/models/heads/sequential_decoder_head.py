@@ -43,7 +43,7 @@ With ``test_cfg.output_heatmaps`` the part heatmaps are returned as
 ``pred_fields.heatmaps`` (for HintPose's cue extraction) and each person's
 step heatmaps as ``pred_instances.heatmaps`` (S, K, H, W).
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -59,9 +59,34 @@ from ..utils.part_localizer import PartLocalizer
 from ..utils.person_decoder import PersonDecoder
 
 __all__ = [
-    'SequentialDecoderHead', 'locate_on_parts', 'merge_flipped_steps'
+    'SequentialDecoderHead', 'emit_until_stop', 'locate_on_parts',
+    'merge_flipped_steps'
 ]
 
+
+
+def emit_until_stop(step: Callable[[], Tuple[Sequence, Sequence[float]]],
+                    batch: int, max_steps: int,
+                    stop_thr: float) -> List[list]:
+    """The stop rule of the decoder's inference: call ``step()`` (the next
+    step's heatmaps per image, and each image's maximum) until every image
+    has had a step whose maximum is below ``stop_thr``, at most
+    ``max_steps`` times; per image, the heatmaps of its steps before that
+    one. Shared by ``run_steps`` and the ONNX Runtime loop."""
+    active = [True] * batch
+    steps: List[list] = [[] for _ in range(batch)]
+    for _ in range(max_steps):
+        heatmaps, peaks = step()
+        for i in range(batch):
+            if not active[i]:
+                continue
+            if peaks[i] < stop_thr:
+                active[i] = False
+            else:
+                steps[i].append(heatmaps[i])
+        if not any(active):
+            break
+    return steps
 
 @MODELS.register_module()
 class SequentialDecoderHead(BaseHead):
@@ -214,22 +239,14 @@ class SequentialDecoderHead(BaseHead):
         parts = self.part_localizer(fused).sigmoid()
         context = self.person_decoder.prepare(pyramid)
         states = self.person_decoder.init_states()
-        b = parts.shape[0]
-        active = [True] * b
-        steps: List[List[Tensor]] = [[] for _ in range(b)]
-        for _ in range(max_steps):
-            logits, states = self.person_decoder.step(context, states)
+        state = [states]
+
+        def step():
+            logits, state[0] = self.person_decoder.step(context, state[0])
             heatmaps = logits.sigmoid()
-            peaks = heatmaps.flatten(1).max(1).values.tolist()
-            for i in range(b):
-                if not active[i]:
-                    continue
-                if peaks[i] < stop_thr:
-                    active[i] = False
-                else:
-                    steps[i].append(heatmaps[i])
-            if not any(active):
-                break
+            return heatmaps, heatmaps.flatten(1).max(1).values.tolist()
+
+        steps = emit_until_stop(step, parts.shape[0], max_steps, stop_thr)
         empty = parts.new_zeros((0, ) + tuple(parts.shape[1:]))
         return parts, [torch.stack(s) if s else empty for s in steps]
 
