@@ -129,7 +129,7 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file,
               cfg_edit=None, device='cpu'):
     """COCO AP of the chain on every image of ``ann_file``, and runs per
     person. ``cfg_edit`` edits the pose config (``load_cfg``)."""
-    from mmengine.utils import ProgressBar
+    from mmpose_occlusion.utils import Progress
     from pycocotools.coco import COCO
 
     from mmpose_occlusion.apis import CrowdPoseInferencer, SimulatedDetector
@@ -139,7 +139,7 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file,
             fp_rate=1.0), bbox_thr=0.0, proposal=proposal, device=device)
     gt = COCO(ann_file)
     results, runs = [], 0
-    progress = ProgressBar(len(gt.getImgIds()))
+    progress = Progress(len(gt.getImgIds()), 'images')
     for img_id in gt.getImgIds():
         info = gt.loadImgs(img_id)[0]
         r = chain(osp.join(img_dir, info['file_name']))
@@ -147,6 +147,7 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file,
         results += coco_results(img_id, r['keypoints'],
                                 r['keypoint_scores'], r['scores'])
         progress.update()
+    progress.close()
     return coco_ap(gt, results, out_file), runs / len(gt.getAnnIds())
 
 

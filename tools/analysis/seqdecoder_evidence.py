@@ -78,14 +78,14 @@ DECODINGS = {'steps (paper)': False, 'steps x parts': True}
 
 def predict_all(model, ann_file, img_dir, locate_by_parts=False):
     """COCO results and the number of people emitted per image."""
-    from mmengine.utils import ProgressBar
+    from mmpose_occlusion.utils import Progress
     from mmpose.apis import inference_bottomup
     from pycocotools.coco import COCO
     gt = COCO(ann_file)
     if locate_by_parts is not None:
         model.test_cfg['locate_by_parts'] = locate_by_parts
     results, counts = [], {}
-    progress = ProgressBar(len(gt.getImgIds()))
+    progress = Progress(len(gt.getImgIds()), 'images')
     for img_id in gt.getImgIds():
         info = gt.loadImgs(img_id)[0]
         inst = inference_bottomup(
@@ -94,6 +94,7 @@ def predict_all(model, ann_file, img_dir, locate_by_parts=False):
         results += coco_results(img_id, inst.keypoints,
                                 inst.keypoint_scores, inst.bbox_scores)
         progress.update()
+    progress.close()
     return gt, results, counts
 
 
