@@ -178,6 +178,7 @@ def test_coarse_pose_sweep_runs_the_chain_per_level(tiny_synth, tmp_path,
     assert alg1['runs'][0] > 0.5
     nms = res['best box NMS']
     assert nms['iou_thr'] in (0.3, 0.5, 0.6, 0.7, 0.8) and nms['runs'] > 0.5
+    assert res['box NMS 0.5']['runs'] <= nms['runs']
     cps.plot({}, str(tmp_path / 'sweep.png'), res)
     assert osp.getsize(tmp_path / 'sweep.png') > 0
 
