@@ -222,3 +222,20 @@ def test_train_and_test_tools_take_mmpose_tools_arguments(monkeypatch):
         stock = _parse(osp.join(theirs, tool), argv, monkeypatch)
         assert ours == stock, tool
         assert '--launcher' in ours[1] and '--cfg-options' in ours[1]
+
+
+def test_hintpose_cue_ambiguity_counts_wrong_person_cues(tiny_synth):
+    """Without jitter the training cue sits on a target joint (never nearer
+    another person); a large jitter puts some cues nearer another
+    person."""
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+    try:
+        import hintpose_cue_ambiguity as hca
+    finally:
+        sys.path.pop(0)
+    from mmengine.config import Config
+    exact = hca.ambiguity(Config.fromfile(hca.CONFIG), tiny_synth, 0.0, 12)
+    assert exact['samples'] > 3 and exact['wrong'] == 0.0
+    assert exact['to_target'] == 0.0
+    noisy = hca.ambiguity(Config.fromfile(hca.CONFIG), tiny_synth, 8.0, 12)
+    assert noisy['wrong'] > 0.0 and noisy['to_target'] > 5.0
