@@ -14,6 +14,16 @@ MIPNET_SYNTH = osp.join(
     'configs/mipnet/td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
 
 
+
+def _analysis_tool(name):
+    """Import tools/analysis/<name>.py (its sibling imports resolve)."""
+    import importlib
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
 def test_draw_soft_lambda(tiny_synth, tmp_path):
     from mmpose.apis import init_model
     model = init_model(MIPNET_SYNTH, None, device='cpu')
@@ -141,11 +151,7 @@ def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):
     """With every person's coarse pose missing, Algorithm 1 keeps no box
     (recall 0) while the default filter keeps the strong detections; box
     NMS does not depend on the poses."""
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
-    try:
-        import coarse_pose_sweep as cps
-    finally:
-        sys.path.pop(0)
+    cps = _analysis_tool('coarse_pose_sweep')
     monkeypatch.setattr(cps, 'FACTORS',
                         {'people missed': ('miss_person', (0.0, 1.0))})
     res = cps.sweep(osp.join(tiny_synth,
@@ -163,11 +169,7 @@ def test_coarse_pose_sweep_runs_the_chain_per_level(tiny_synth, tmp_path,
     """The chain per level: with every coarse pose missing, Algorithm 1
     proposes no box, so the chain finds nobody (AP 0, no runs); with the
     poses present it runs the pose model on the kept boxes."""
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
-    try:
-        import coarse_pose_sweep as cps
-    finally:
-        sys.path.pop(0)
+    cps = _analysis_tool('coarse_pose_sweep')
     monkeypatch.setattr(cps, 'FACTORS',
                         {'people missed': ('miss_person', (0.0, 1.0))})
     baseline = osp.join(REPO_ROOT, 'configs', 'baseline',
@@ -228,11 +230,7 @@ def test_hintpose_cue_ambiguity_counts_wrong_person_cues(tiny_synth):
     """Without jitter the training cue sits on a target joint (never nearer
     another person); a large jitter puts some cues nearer another
     person."""
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
-    try:
-        import hintpose_cue_ambiguity as hca
-    finally:
-        sys.path.pop(0)
+    hca = _analysis_tool('hintpose_cue_ambiguity')
     from mmengine.config import Config
     exact = hca.ambiguity(Config.fromfile(hca.CONFIG), tiny_synth, 0.0, 12)
     assert exact['samples'] > 3 and exact['wrong'] == 0.0
