@@ -14,7 +14,6 @@ MIPNET_SYNTH = osp.join(
     'configs/mipnet/td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
 
 
-
 def _analysis_tool(name):
     """Import tools/analysis/<name>.py (its sibling imports resolve)."""
     import importlib
@@ -23,6 +22,7 @@ def _analysis_tool(name):
         return importlib.import_module(name)
     finally:
         sys.path.pop(0)
+
 
 def test_draw_soft_lambda(tiny_synth, tmp_path):
     from mmpose.apis import init_model
