@@ -47,6 +47,7 @@ import torch
 from torch import Tensor, nn
 
 from mmpose_occlusion.models.backbones.hrnet_stages import run_hrnet_stem
+from mmpose_occlusion.models.backbones.multi_instance import repeat_rows
 from mmpose_occlusion.models.heads import SequentialDecoderHead
 from mmpose_occlusion.models.heads.sequential_decoder_head import \
     emit_until_stop
@@ -61,16 +62,6 @@ __all__ = [
 ]
 
 Axes = Dict[str, Dict[int, str]]
-
-
-def _repeat_rows(feats, times):
-    """Repeat every row ``times`` times (image-major) through lists and
-    tuples, with shape ops only (``times`` may be a traced size)."""
-    if isinstance(feats, Tensor):
-        rows = feats.unsqueeze(1)
-        return rows.expand(-1, times, *([-1] * (feats.dim() - 1))).flatten(
-            0, 1)
-    return type(feats)(_repeat_rows(f, times) for f in feats)
 
 
 def _split_rows(rows: Tensor, per_crop) -> Tensor:
@@ -155,13 +146,11 @@ class MIPNetExportWrapper(ExportWrapper):
             raise ValueError(
                 f'selectors must be (B, M, N) = ({input.shape[0]}, M, {n}), '
                 f'got {tuple(selectors.shape)}')
-        num_sel = selectors.shape[1]
-        trunk = _repeat_rows(backbone.forward_trunk(input), num_sel)
-        feats = backbone.forward_instances(trunk, selectors.flatten(0, 1))
+        feats = backbone(input, selectors)  # (B * M) rows, image-major
         if model.with_neck:
             feats = model.neck(feats)
         heatmaps = _heatmaps(model.head.forward(feats), model)
-        return _split_rows(heatmaps, num_sel)
+        return _split_rows(heatmaps, selectors.shape[1])
 
 
 class HintPoseExportWrapper(ExportWrapper):
@@ -198,7 +187,7 @@ class HintPoseExportWrapper(ExportWrapper):
                 raise ValueError('this HintPose model has a cue block: pass '
                                  'cues (B, M, H/4, W/4)')
             num_cues = cues.shape[1]
-            x = _repeat_rows(run_hrnet_stem(backbone, input), num_cues)
+            x = repeat_rows(run_hrnet_stem(backbone, input), num_cues)
             x = backbone.cue_block(x, cues.flatten(0, 1).unsqueeze(1))
             f1 = backbone.layer1(x)
         else:

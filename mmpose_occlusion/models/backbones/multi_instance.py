@@ -16,7 +16,9 @@ backbone predicting λ = 0, so it also works inside a stock
 """
 import torch
 
-__all__ = ['MultiInstanceBackboneMixin', 'one_hot_selectors']
+__all__ = [
+    'MultiInstanceBackboneMixin', 'one_hot_selectors', 'repeat_rows'
+]
 
 
 def one_hot_selectors(batch_size: int, num_instances: int,
@@ -41,12 +43,16 @@ class MultiInstanceBackboneMixin:
                 f'{self.num_instances}), got {tuple(lams.shape)}')
         num_sel = lams.shape[1]
         trunk = self.forward_trunk(x)
-        trunk = _repeat_rows(trunk, num_sel)
+        trunk = repeat_rows(trunk, num_sel)
         return self.forward_instances(trunk, lams.reshape(-1, lams.shape[2]))
 
 
-def _repeat_rows(feats, times):
-    """Repeat every row ``times`` times (image-major), through lists/tuples."""
+def repeat_rows(feats, times):
+    """Repeat every row ``times`` times (image-major), through lists and
+    tuples, with shape ops only, so that ONNX export keeps ``times`` (the
+    number of selectors or cues) a dynamic size."""
     if isinstance(feats, torch.Tensor):
-        return feats.repeat_interleave(times, dim=0) if times > 1 else feats
-    return type(feats)(_repeat_rows(f, times) for f in feats)
+        rows = feats.unsqueeze(1)
+        return rows.expand(-1, times, *([-1] * (feats.dim() - 1))).flatten(
+            0, 1)
+    return type(feats)(repeat_rows(f, times) for f in feats)
