@@ -147,6 +147,19 @@ def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
         np.testing.assert_allclose(k[seen, :2], ref[seen, :2], atol=1e-6)
 
 
+def test_proposal_filter_benchmark_default_row_is_the_filter_default():
+    """The benchmark's "(default)" row runs CoarsePoseFilter's defaults, so
+    the row the docs and the crowd benchmark quote cannot drift from the
+    class."""
+    from mmpose_occlusion.proposals import CoarsePoseFilter
+    bpf = _analysis_tool('benchmark_proposal_filter')
+    rows = dict(bpf.FILTER_VARIANTS)
+    default = CoarsePoseFilter(pose_source=None)
+    for key, value in rows[bpf.DEFAULT_LABEL].items():
+        assert getattr(default, key) == value, key
+    assert rows[bpf.ALGORITHM1] == dict(unposed_score_thr=None)
+
+
 def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):
     """With every person's coarse pose missing, Algorithm 1 keeps no box
     (recall 0) while the default filter keeps the strong detections; box

@@ -195,6 +195,39 @@ def test_strong_boxes_without_a_pose_only_with_the_option():
     np.testing.assert_array_equal(p.source, [0, 2])
 
 
+def test_weaker_boxes_with_a_partial_pose_are_kept():
+    """Ours: an unposed box scoring below ``unposed_score_thr`` stays when a
+    partial coarse pose (1..delta_kpt confident keypoints) lies in it and
+    it overlaps no proposal; without a partial pose, or below
+    ``partial_pose_score_thr``, or overlapping a kept box, it goes."""
+    boxes = [[0, 0, 100, 100],  # a full pose
+             [200, 0, 300, 100],  # 0.45, a partial pose: a person
+             [400, 0, 500, 100],  # 0.45, nothing in it: a false box
+             [600, 0, 700, 100],  # 0.2, a partial pose: below the floor
+             [10, 0, 110, 100]]  # 0.5, a partial pose, overlaps box 0
+    scores = [0.9, 0.45, 0.45, 0.2, 0.5]
+    poses = _poses(_pose(50, 50), _pose(250, 50, n=2), _pose(650, 50, n=3),
+                   _pose(105, 50, n=1))
+    default = CoarsePoseFilter(pose_source=None)
+    assert default.partial_pose_score_thr == 0.3
+    p = default(boxes, scores, poses=poses)
+    np.testing.assert_array_equal(p.source, [0, 1])
+    np.testing.assert_allclose(p.cue_points[1], [[250, 50]])  # box centre
+    assert p.keypoint_scores[1].sum() == 0
+    # the rule off, or Algorithm 1: the partly seen person is lost
+    for kw in (dict(partial_pose_score_thr=None),
+               dict(unposed_score_thr=None)):
+        p = CoarsePoseFilter(pose_source=None, **kw)(boxes, scores,
+                                                      poses=poses)
+        np.testing.assert_array_equal(p.source, [0])
+    # a pose with more than delta_kpt keypoints is not partial: it would
+    # have kept the box itself
+    p = default(boxes[2:3], [0.45], poses=_poses(_pose(450, 50, n=4)))
+    np.testing.assert_array_equal(p.source, [0])
+    with pytest.raises(ValueError, match='partial_pose_score_thr'):
+        CoarsePoseFilter(pose_source=None, partial_pose_score_thr=0.7)
+
+
 def test_keypoints_that_are_not_finite_are_not_confident():
     """Found by the property tests: a confident NaN keypoint made the
     pose's mean NaN, so its cue point was NaN (or an arbitrary joint), and

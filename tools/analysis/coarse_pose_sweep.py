@@ -79,10 +79,8 @@ def sweep(ann_file: str, seed: int) -> dict:
             _, _, rows, _ = bpf.evaluate(ann_file, data, repeats=0)
             table = {label: (runs, rec) for label, runs, rec, _ in rows}
             picks = {
-                'filter (default)': table['coarse-pose filter + unposed '
-                                          f'boxes >= {bpf.DEFAULT_UNPOSED} '
-                                          '(default)'],
-                'Algorithm 1': table['coarse-pose filter (Algorithm 1)'],
+                'filter (default)': table[bpf.DEFAULT_LABEL],
+                'Algorithm 1': table[bpf.ALGORITHM1],
                 'best box NMS': bpf.best_nms(rows)[1:3],
             }
             for method, (runs, rec) in picks.items():

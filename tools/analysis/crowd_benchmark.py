@@ -731,9 +731,8 @@ def filter_layouts(bench: Bench, ae_poses=None) -> dict:
             table = {label: dict(runs=runs, recall=rec)
                      for label, runs, rec, _ in rows}
             best = bpf.best_nms(rows)[0]
-            filt = table['coarse-pose filter + unposed boxes >= '
-                         f'{bpf.DEFAULT_UNPOSED} (default)']
-            alg1 = table['coarse-pose filter (Algorithm 1)']
+            filt = table[bpf.DEFAULT_LABEL]
+            alg1 = table[bpf.ALGORITHM1]
             out[f'{name}, {poses_name}'] = dict(
                 images=len(data), people=people, boxes=boxes_in,
                 filter_recall=filt['recall'],
