@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import REPO_ROOT
@@ -250,3 +251,20 @@ def test_hintpose_cue_ambiguity_counts_wrong_person_cues(tiny_synth):
     assert exact['to_target'] == 0.0
     noisy = hca.ambiguity(Config.fromfile(hca.CONFIG), tiny_synth, 8.0, 12)
     assert noisy['wrong'] > 0.0 and noisy['to_target'] > 5.0
+
+
+def test_hintpose_jitter_sweep_edits_only_the_training_cue():
+    """The sweep reads the config's jitter and changes it in the training
+    pipeline only (the test pipeline's cue has none)."""
+    hjs = _analysis_tool('hintpose_jitter_sweep')
+    cfg_path = hjs.cb.ROWS[hjs.BASE_ROW][2]
+    assert hjs.config_jitter(cfg_path) == 1.5
+    cfg = hjs.cb.load_cfg(cfg_path, hjs.set_jitter(0.25))
+    cues = [t for t in cfg.train_dataloader.dataset.pipeline
+            if t['type'] == 'GenerateInstanceCue']
+    assert [t['jitter'] for t in cues] == [0.25]
+    assert all('jitter' not in t
+               for t in cfg.val_dataloader.dataset.pipeline
+               if t['type'] == 'GenerateInstanceCue')
+    with pytest.raises(ValueError, match='GenerateInstanceCue'):
+        hjs.cb.load_cfg(hjs.cb.ROWS['stock'][2], hjs.set_jitter(0.0))
