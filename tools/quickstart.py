@@ -1,42 +1,75 @@
-"""The main job: synthetic data -> train a small top-down model -> COCO AP ->
-a picture of predicted skeletons on a crowded validation image.
+"""The main job: a stock top-down model and MIPNet trained side by side on
+synthetic crowds, what each finds in them, and a picture of one box giving
+two people.
 
 Usage::
 
-    python tools/quickstart.py [--config CONFIG] [--work-dir DIR]
-                               [--data-root DIR] [--epochs N]
+    python tools/quickstart.py [--epochs 6] [--retrain] [--work-dir DIR]
+                               [--data-root DIR] [--no-autocast]
 
-Everything is made on this machine: the synthetic set is generated when its
-annotation files are missing, the model trains from scratch on the CPU (or a
-GPU when one is visible), and the outputs land in the work dir:
+Everything is made on this machine. The synthetic set is generated when its
+annotation files are missing. Then two models train from scratch at the same
+budget, on the CPU (bf16 autocast where the CPU supports it) or a GPU when
+one is visible:
 
-    WORK_DIR/epoch_*.pth        checkpoints (MMEngine Runner)
-    WORK_DIR/metrics.json       COCO keypoint metrics on the validation split
-    WORK_DIR/vis/<image>.jpg    predicted skeletons on the most crowded image
+- MMPose's stock SimpleBaseline (half-width ResNet-18, 128x96), one pose per
+  box;
+- the same network as MIPNet (N = 2 instance selectors), two poses per box.
+
+Both are evaluated on the validation split with ground-truth boxes by the
+crowd benchmark's own code (``tools/analysis/crowd_benchmark.py``:
+``topdown_aps``, ``recall_on_pairs``): COCO AP on all images and on the
+crowded ones, AP on the crowded ones with the occluded people's boxes
+removed (only a model that finds a second person in a box can recover
+them), and, for the boxes of two strongly overlapping people, how often the
+box's poses find the other person. A second run reuses the trained models
+and the cached evaluations and takes seconds; ``--retrain`` trains again.
+
+Outputs, in the work dir::
+
+    quickstart_{stock,mipnet}_<E>e_s0/   checkpoints, logs, cached evaluations
+    results.json                         the table, with timings
+    stock_vs_mipnet.png                  the picture
 """
 import argparse
 import json
 import os
 import os.path as osp
+import shutil
+import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = osp.join(
-    ROOT, 'configs/baseline/td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+
+MODELS = (  # name, label, config
+    ('stock', 'stock SimpleBaseline',
+     'configs/baseline/td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py'),
+    ('mipnet', 'MIPNet (N = 2)',
+     'configs/mipnet/td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py'),
+)
+COLOURS = ('#2ca02c', '#ff7f0e')  # instance λ = 0, λ = 1
 
 
-def parse_args():
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--config', default=DEFAULT_CONFIG)
     p.add_argument('--work-dir', default=osp.join(ROOT,
                                                   'work_dirs/quickstart'))
     p.add_argument('--data-root', default=osp.join(ROOT,
                                                    'data/synthetic_crowd'))
     p.add_argument('--num-train', type=int, default=1500)
     p.add_argument('--num-val', type=int, default=200)
-    p.add_argument('--epochs', type=int, default=None,
-                   help='override the config\'s max_epochs')
-    return p.parse_args()
+    p.add_argument('--epochs', type=int, default=6,
+                   help='the budget of both models (default 6)')
+    p.add_argument('--retrain', action='store_true',
+                   help='train both models again (default: reuse them)')
+    p.add_argument('--no-autocast', action='store_true',
+                   help='train and test in float32')
+    return p.parse_args(argv)
+
+
+def log(msg: str) -> None:
+    print(f'[quickstart] {msg}', flush=True)
 
 
 def ensure_data(data_root, num_train, num_val):
@@ -44,105 +77,229 @@ def ensure_data(data_root, num_train, num_val):
                                                      split_is_complete)
     for split, num in (('train', num_train), ('val', num_val)):
         if split_is_complete(data_root, split):
-            print(f'[quickstart] {split} split found in {data_root}')
+            log(f'{split} split found in {data_root}')
         else:
-            print(f'[quickstart] generating {num} synthetic {split} images '
-                  f'in {data_root}')
+            log(f'generating {num} synthetic {split} images in {data_root}')
             generate_split(data_root, split, num, seed=0)
 
 
-def most_crowded_image(ann_file):
-    """The validation image with the most people whose boxes overlap."""
-    from mmpose_occlusion.datasets.synthetic import box_iou
-    with open(ann_file) as f:
+def make_bench(args):
+    """The crowd benchmark's state (profile edits, run dirs, cached
+    evaluations) over our work dir, with the two models as its rows."""
+    import torch
+
+    import crowd_benchmark as cb
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    argv = ['--device', device, '--work-dir', args.work_dir, '--data-root',
+            args.data_root, '--epochs', str(args.epochs), '--scale',
+            'configs']
+    if args.no_autocast:
+        argv.append('--no-autocast')
+    bench = cb.Bench(cb.parse_args(argv))
+    rows = {}
+    for name, label, cfg in MODELS:
+        row = f'quickstart_{name}_{args.epochs}e'
+        cb.ROWS[row] = (name, label, cfg, 'topdown', 1)
+        rows[name] = row
+    return cb, bench, rows
+
+
+def train_model(cb, bench, row: str, retrain: bool) -> tuple:
+    """Train (or reuse) one row at the bench's budget: (checkpoint, seconds
+    spent training now)."""
+    from evidence_common import train
+    run_dir = bench.run_dir(row, 0)
+    if retrain and osp.isdir(run_dir):
+        shutil.rmtree(run_dir)
+    t0 = time.time()
+    ckpt = train(cb.ROWS[row][2], run_dir, bench.data_root, bench.epochs,
+                 resumable=True, seed=0, autocast=bench.autocast,
+                 cfg_edit=bench.cfg_edit('topdown'))
+    return ckpt, time.time() - t0
+
+
+def figures(cb, bench, row: str, ckpt: str, ctx: dict) -> dict:
+    """The crowd benchmark's measures of one model (cached per run)."""
+    ap = cb.topdown_aps(bench, row, 0, ckpt, ctx)
+    rec = cb.recall_on_pairs(bench, row, 0, ckpt, ctx)
+    return dict(ap_all=ap['all'], ap_crowded=ap['crowded'],
+                ap_crowded_front=ap['crowded_front'],
+                other_found=rec.get('other'), both_found=rec.get('both'),
+                pair_boxes=rec.get('n', 0))
+
+
+def picture_image(ctx: dict, val_ann: str) -> tuple:
+    """The validation image with the most overlapping pairs (then the most
+    people): (file name, its people's boxes x1, y1, x2, y2)."""
+    import numpy as np
+    with open(val_ann) as f:
         coco = json.load(f)
-    by_image = {}
-    for ann in coco['annotations']:
-        by_image.setdefault(ann['image_id'], []).append(ann)
+    people = {}
+    for a in coco['annotations']:
+        people.setdefault(a['image_id'], []).append(a)
+    pairs = {}
+    for a, _ in ctx['pairs']:
+        pairs[a['image_id']] = pairs.get(a['image_id'], 0) + 1
+    candidates = pairs or {i: 0 for i in people}
+    img_id = max(candidates, key=lambda i: (candidates[i], len(people[i]),
+                                            -i))
+    image = next(im for im in coco['images'] if im['id'] == img_id)
+    boxes = np.array([a['bbox'] for a in people[img_id]], np.float32)
+    boxes[:, 2:] += boxes[:, :2]
+    return image['file_name'], boxes
 
-    def crowding(anns):
-        pairs = sum(box_iou(a['bbox'], b['bbox']) > 0.3
-                    for i, a in enumerate(anns) for b in anns[i + 1:])
-        return (pairs, len(anns))
 
-    image_id = max(by_image, key=lambda i: crowding(by_image[i]))
-    image = next(im for im in coco['images'] if im['id'] == image_id)
-    return image['file_name'], [a['bbox'] for a in by_image[image_id]]
-
-
-def draw_predictions(cfg, checkpoint, img_path, boxes_xywh, out_file):
-    import mmcv
+def predict(cb, bench, row: str, ckpt: str, img_path: str, boxes) -> tuple:
+    """The poses a model gives for the boxes of one image, after OKS-NMS
+    over the image as MIPNet's evaluation does, and the model's dataset
+    meta: ([(keypoints (K, 2), scores (K,), λ index, box index)], meta)."""
     import numpy as np
     from mmpose.apis import inference_topdown, init_model
-    from mmpose.registry import VISUALIZERS
-    from mmpose.structures import merge_data_samples
+    from mmpose.evaluation.functional import oks_nms
+    cfg = cb.load_cfg(cb.ROWS[row][2], bench.cfg_edit('topdown'))
+    model = init_model(cfg, ckpt, device=bench.device)
+    poses = []
+    for b, sample in enumerate(inference_topdown(model, img_path, boxes)):
+        inst = sample.pred_instances
+        sel = inst.get('instance_selectors')
+        lams = (np.asarray(sel).argmax(1) if sel is not None else
+                np.zeros(len(inst.keypoints), int))
+        for n in range(len(inst.keypoints)):
+            poses.append((np.asarray(inst.keypoints[n]),
+                          np.asarray(inst.keypoint_scores[n]), int(lams[n]),
+                          b, float(np.asarray(inst.bbox_scores)[n])))
+    x1, y1, x2, y2 = np.asarray(boxes, np.float32).T
+    db = [
+        dict(keypoints=np.concatenate([k, s[:, None]], 1),
+             score=score * float(s.mean()),
+             area=float((x2[b] - x1[b]) * (y2[b] - y1[b])))
+        for k, s, _, b, score in poses
+    ]
+    keep = oks_nms(db, 0.9, sigmas=cb.sigmas()) if db else []
+    return [poses[i][:4] for i in sorted(keep)], model.dataset_meta
 
-    model = init_model(cfg, checkpoint, device='cpu')
-    boxes = np.array(boxes_xywh, dtype=np.float32)
-    boxes[:, 2:] += boxes[:, :2]  # xywh -> xyxy
-    results = merge_data_samples(inference_topdown(model, img_path, boxes))
-    visualizer = VISUALIZERS.build(
-        dict(model.cfg.visualizer, name='quickstart_visualizer'))
-    visualizer.set_dataset_meta(model.dataset_meta)
+
+def draw(img_path: str, boxes, panels, out_file: str,
+         upscale: float = 3.0) -> str:
+    """Side by side: each panel the image with the boxes and each model's
+    poses, λ = 0 and λ = 1 in their colours; written whole (a temporary file
+    renamed into place)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import mmcv
+    import numpy as np
     image = mmcv.imread(img_path, channel_order='rgb')
-    visualizer.add_datasample(
-        'prediction', image, data_sample=results, draw_gt=False,
-        draw_bbox=True, kpt_thr=0.3, show=False, out_file=out_file)
+    h, w = image.shape[:2]
+    fig, axes = plt.subplots(1, len(panels), figsize=(
+        len(panels) * w * upscale / 100, h * upscale / 100 + 0.8), dpi=100)
+    for ax, (title, poses, meta) in zip(np.atleast_1d(axes), panels):
+        ax.imshow(image, interpolation='bilinear')
+        for x1, y1, x2, y2 in boxes:
+            ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1,
+                                       fill=False, ec='white', lw=1.2,
+                                       ls='--'))
+        links = meta['skeleton_links']
+        for kpts, scores, lam, _ in poses:
+            c = COLOURS[min(lam, len(COLOURS) - 1)]
+            for i, j in links:
+                if scores[i] > 0.3 and scores[j] > 0.3:
+                    ax.plot(kpts[[i, j], 0], kpts[[i, j], 1], c=c, lw=2.5)
+            ok = scores > 0.3
+            ax.scatter(kpts[ok, 0], kpts[ok, 1], s=18, c=c, zorder=3,
+                       edgecolors='black', linewidths=0.5)
+        ax.set_title(title, fontsize=14)
+        ax.set_xlim(0, w)
+        ax.set_ylim(h, 0)
+        ax.axis('off')
+    fig.legend(handles=[
+        matplotlib.lines.Line2D([], [], c=COLOURS[0], lw=3,
+                                label='pose of λ = 0 (the box\'s person)'),
+        matplotlib.lines.Line2D([], [], c=COLOURS[1], lw=3,
+                                label='pose of λ = 1 (a second person)')
+    ], loc='lower center', ncol=2, fontsize=12, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    os.makedirs(osp.dirname(out_file), exist_ok=True)
+    tmp = out_file[:-4] + '.part.png'
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, out_file)
+    return out_file
 
 
-def main():
-    args = parse_args()
+def pct(v) -> str:
+    return '-' if v is None else f'{100 * v:.1f}'
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
     t0 = time.time()
+    args.work_dir = osp.abspath(args.work_dir)
+    args.data_root = osp.abspath(args.data_root)
     import mmpose_occlusion  # noqa: F401  (registers our components)
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpose')
+    from evidence_common import write_json
     ensure_data(args.data_root, args.num_train, args.num_val)
-
-    cfg = Config.fromfile(args.config)
-    cfg.work_dir = args.work_dir
-    data_root = args.data_root.rstrip('/') + '/'
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = data_root
-    val_ann = osp.join(data_root, cfg.val_dataloader.dataset.ann_file)
-    cfg.val_evaluator.ann_file = val_ann
-    cfg.test_evaluator.ann_file = val_ann
-    if args.epochs:
-        cfg.train_cfg.max_epochs = args.epochs
-        cfg.train_cfg.val_interval = args.epochs
-    # The final evaluation below is the one we report; skip the in-training
-    # one at the last epoch when it would duplicate it.
-    if cfg.train_cfg.val_interval >= cfg.train_cfg.max_epochs:
-        cfg.train_cfg.val_interval = cfg.train_cfg.max_epochs + 1
-
-    print(f'[quickstart] training {osp.basename(args.config)} '
-          f'for {cfg.train_cfg.max_epochs} epochs')
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    t_train = time.time() - t0
-    print('[quickstart] evaluating on the validation split')
-    metrics = runner.test()
-    metrics = {k: float(v) for k, v in metrics.items()}
-    os.makedirs(args.work_dir, exist_ok=True)
-    with open(osp.join(args.work_dir, 'metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=2)
-
-    checkpoint = osp.join(args.work_dir,
-                          f'epoch_{cfg.train_cfg.max_epochs}.pth')
-    file_name, boxes = most_crowded_image(val_ann)
-    img_path = osp.join(data_root, cfg.val_dataloader.dataset.data_prefix.img,
-                        file_name)
-    out_file = osp.join(args.work_dir, 'vis', file_name)
-    draw_predictions(cfg, checkpoint, img_path, boxes, out_file)
-
-    print('\n[quickstart] done in {:.0f} s (training {:.0f} s)'.format(
-        time.time() - t0, t_train))
-    print(f'[quickstart] COCO AP on {len(json.load(open(val_ann))["images"])}'
-          f' validation images (ground-truth boxes): '
-          f'AP {metrics["coco/AP"]:.3f}, AP50 {metrics["coco/AP .5"]:.3f}')
-    print(f'[quickstart] checkpoint: {checkpoint}')
-    print(f'[quickstart] metrics:    {osp.join(args.work_dir, "metrics.json")}')
-    print(f'[quickstart] picture:    {out_file}')
+    cb, bench, rows = make_bench(args)
+    os.makedirs(bench.work_dir, exist_ok=True)
+    ckpts, train_s = {}, {}
+    for name, label, cfg in MODELS:
+        done = osp.isfile(osp.join(bench.run_dir(rows[name], 0),
+                                   f'epoch_{bench.epochs}.pth'))
+        log(f'{label} ({osp.basename(cfg)}), {bench.epochs} epochs' + (
+            f', {bench.autocast} autocast' if bench.autocast else '') + (
+                ': trained before, reused (--retrain trains it again)'
+                if done and not args.retrain else ': training'))
+        ckpts[name], train_s[name] = train_model(cb, bench, rows[name],
+                                                 args.retrain)
+    log('evaluating both on the validation split (ground-truth boxes)')
+    t_eval = time.time()
+    ctx = cb.make_context(bench)
+    table = {name: figures(cb, bench, rows[name], ckpts[name], ctx)
+             for name, _, _ in MODELS}
+    eval_s = time.time() - t_eval
+    file_name, boxes = picture_image(ctx, bench.val_ann)
+    img_path = osp.join(bench.img_dir, file_name)
+    panels = []
+    for name, label, _ in MODELS:
+        poses, meta = predict(cb, bench, rows[name], ckpts[name], img_path,
+                              boxes)
+        panels.append((f'{label}: {len(poses)} poses for {len(boxes)} '
+                       'boxes', poses, meta))
+    picture = draw(img_path, boxes, panels,
+                   osp.join(bench.work_dir, 'stock_vs_mipnet.png'))
+    total = time.time() - t0
+    with open(bench.val_ann) as f:
+        num_val = len(json.load(f)['images'])
+    results = dict(
+        epochs=bench.epochs, autocast=bench.autocast, device=bench.device,
+        data_root=args.data_root, val_images=num_val,
+        crowded_images=ctx['crowded_images'], models=table,
+        train_s=train_s, eval_s=eval_s, total_s=total, picture=picture,
+        picture_image=file_name)
+    results_file = write_json(results, osp.join(bench.work_dir,
+                                                'results.json'), indent=1)
+    print()
+    log(f'done in {total:.0f} s (training now: ' + ', '.join(
+        f'{n} {s:.0f} s' for n, s in train_s.items()) +
+        f'; evaluation {eval_s:.0f} s)')
+    n_pairs = table['mipnet']['pair_boxes']
+    print(f'\nOn {results["val_images"]} synthetic validation images '
+          f'({ctx["crowded_images"]} crowded), ground-truth boxes, '
+          f'{bench.epochs} epochs each:\n')
+    print('| model | AP all | AP crowded | AP crowded, occluded people\'s '
+          f'boxes removed | other person found ({n_pairs} two-person '
+          'boxes) |')
+    print('| --- | --- | --- | --- | --- |')
+    for name, label, _ in MODELS:
+        r = table[name]
+        print(f'| {label} | {pct(r["ap_all"])} | {pct(r["ap_crowded"])} | '
+              f'{pct(r["ap_crowded_front"])} | {pct(r["other_found"])} % |')
+    print()
+    log(f'picture: {picture}')
+    log(f'results: {results_file}')
+    return results
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install what is missing, then the
-# quickstart (synthetic data -> train -> COCO AP -> picture). Extra arguments
-# go to tools/quickstart.py.
+# quickstart (synthetic data -> stock and MIPNet -> table -> picture).
+# Extra arguments go to tools/quickstart.py (--retrain, --epochs N).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
