@@ -268,3 +268,13 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
                if t['type'] == 'GenerateInstanceCue')
     with pytest.raises(ValueError, match='GenerateInstanceCue'):
         hjs.cb.load_cfg(hjs.cb.ROWS['stock'][2], hjs.set_jitter(0.0))
+    # a sigma variant draws the same cue in training and at test time
+    cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(0.5, 1.0))
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cues = [t for t in cfg[loader].dataset.pipeline
+                if t['type'] == 'GenerateInstanceCue']
+        assert [t['sigma'] for t in cues] == [1.0], loader
+    assert hjs.parse_variant('0.5/1', 2.0) == (0.5, 1.0)
+    assert hjs.parse_variant('0', 2.0) == (0.0, 2.0)
+    with pytest.raises(SystemExit, match='JITTER/SIGMA'):
+        hjs.parse_variant('a/b', 2.0)

@@ -4,20 +4,25 @@ other people?
 ``hintpose_cue_ambiguity.py`` measured that the configs' training cue
 jitter (1.5 cue-map px, ours; the report says only that the joint's
 position is "augmented") puts about a third of the crowded training cues
-nearer another person's joint than the target's. This trains the crowd
+nearer another person's joint than the target's. Both the jitter and the
+cue's sigma (2 cue-map px) are in cue-map pixels, so the benchmark's small
+input (96x64, a 24x16 cue map) makes them 2.7 times larger against the
+person than in the COCO configs (256x192, 64x48). This trains the crowd
 benchmark's HintPose cue-only row (1 hop, seed 0, the benchmark's profile
-and budget) once per jitter and measures what the benchmark's hintpose
-section measures: the cue-switch rates on the two-person boxes and AP with
-ground-truth and bottom-up cues. The jitter the configs use is the
-benchmark's own ``hintpose_1hop`` run (reused, not retrained).
+and budget) once per variant, a training jitter and optionally a cue sigma
+(used in training and at test time), and measures what the benchmark's
+hintpose section measures: the cue-switch rates on the two-person boxes and
+AP with ground-truth and bottom-up cues. The configs' own variant is the
+benchmark's ``hintpose_1hop`` run (reused, not retrained).
 
 Usage::
 
-    python tools/analysis/hintpose_jitter_sweep.py [--jitters 0 0.5]
+    python tools/analysis/hintpose_jitter_sweep.py [--variants 0.5/1 0]
         [--out docs/hintpose/jitter_sweep.json]
 
-Runs resume from their checkpoints (``work_dirs/crowd_benchmark_cpu/
-hintpose_1hop_jitter<J>_s0``); evaluations are cached per run.
+A variant is ``JITTER`` or ``JITTER/SIGMA`` (cue-map pixels). Runs resume
+from their checkpoints (``work_dirs/crowd_benchmark_cpu/
+hintpose_1hop_jitter<J>[_sigma<S>]_s0``); evaluations are cached per run.
 """
 import argparse
 import os.path as osp
@@ -34,7 +39,8 @@ BASE_ROW = 'hintpose_1hop'
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--jitters', type=float, nargs='+', default=[0.0, 0.5])
+    p.add_argument('--variants', nargs='+', default=['0.5/1', '0'],
+                   help='JITTER or JITTER/SIGMA, cue-map pixels')
     p.add_argument('--out', default=osp.join(ROOT, 'docs', 'hintpose',
                                              'jitter_sweep.json'))
     p.add_argument('--quick', action='store_true',
@@ -42,57 +48,80 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def config_jitter(cfg_path: str) -> float:
-    """The training cue jitter of a HintPose config."""
+def parse_variant(text: str, default_sigma: float) -> tuple:
+    """'0.5' -> (0.5, default_sigma); '0.5/1' -> (0.5, 1.0)."""
+    try:
+        parts = [float(v) for v in text.split('/')]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2) or min(parts) < 0:
+        raise SystemExit(f'hintpose_jitter_sweep: variant {text!r} is not '
+                         'JITTER or JITTER/SIGMA (non-negative numbers)')
+    return parts[0], parts[1] if len(parts) == 2 else default_sigma
+
+
+def config_cue(cfg_path: str) -> tuple:
+    """(jitter, sigma) of a HintPose config's training cue."""
     cfg = cb.load_cfg(cfg_path, None)
     for t in cfg.train_dataloader.dataset.pipeline:
         if t['type'] == 'GenerateInstanceCue':
-            return float(t.get('jitter', 1.5))
+            return float(t.get('jitter', 1.5)), float(t.get('sigma', 2))
     raise ValueError(f'{cfg_path}: no GenerateInstanceCue in the training '
                      'pipeline')
 
 
-def set_jitter(jitter: float):
-    """A config edit: the training cue's jitter (cue-map pixels)."""
+def config_jitter(cfg_path: str) -> float:
+    """The training cue jitter of a HintPose config."""
+    return config_cue(cfg_path)[0]
+
+
+def set_cue(jitter=None, sigma=None, strict: bool = True):
+    """A config edit: the training cue's jitter, and the cue's sigma in
+    every pipeline (training and test must draw the same cue)."""
 
     def edit(cfg):
         found = False
-        for t in cfg.train_dataloader.dataset.pipeline:
-            if t['type'] == 'GenerateInstanceCue':
-                t['jitter'] = jitter
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
+            for t in cfg[loader].dataset.pipeline:
+                if t['type'] != 'GenerateInstanceCue':
+                    continue
                 found = True
-        if not found:
-            raise ValueError('set_jitter: the training pipeline has no '
+                if sigma is not None:
+                    t['sigma'] = sigma
+                if jitter is not None and loader == 'train_dataloader':
+                    t['jitter'] = jitter
+        if strict and not found:
+            raise ValueError('set_cue: the pipelines have no '
                              'GenerateInstanceCue')
 
     return edit
 
 
-class JitterBench(cb.Bench):
-    """The benchmark with the jitter rows' training edit."""
+def set_jitter(jitter: float):
+    """A config edit: the training cue's jitter (cue-map pixels)."""
+    return set_cue(jitter=jitter)
 
-    jitters = {}
 
-    def train(self, row, seed, epochs=None):
-        if row not in self.jitters:
-            return super().train(row, seed, epochs)
-        # the row's config edit: the profile's, then the jitter
-        orig = self.cfg_edit
-        jitter = self.jitters[row]
+class CueBench(cb.Bench):
+    """The benchmark with one cue variant in every top-down config edit
+    (training and evaluation; the AE model's edits are untouched)."""
 
-        def with_jitter(kind):
-            base = orig(kind)
+    def __init__(self, args, jitter=None, sigma=None):
+        super().__init__(args)
+        self.cue = (jitter, sigma)
 
-            def edit(cfg):
-                base(cfg)
-                set_jitter(jitter)(cfg)
-            return edit
+    def cfg_edit(self, kind: str):
+        base = super().cfg_edit(kind)
+        if kind != 'topdown' or self.cue == (None, None):
+            return base
+        cue = set_cue(*self.cue)
 
-        self.cfg_edit = with_jitter
-        try:
-            return super().train(row, seed, epochs)
-        finally:
-            self.cfg_edit = orig
+        def edit(cfg):
+            base(cfg)
+            cue(cfg)
+
+        return edit
 
 
 def measure(bench: cb.Bench, row: str, ctx: dict) -> dict:
@@ -121,46 +150,48 @@ def main(argv=None) -> dict:
     import mmpose_occlusion  # noqa: F401
     from mmengine.registry import init_default_scope
     init_default_scope('mmpose')
-    bench = JitterBench(cb_args)
-    cb.check_profile_stamp(bench)
-    cb.ensure_benchmark_data(bench)
-    base_cfg = cb.ROWS[BASE_ROW][2]
-    default = config_jitter(base_cfg)
-    rows = {}
-    for j in args.jitters:
-        if j == default:
+    base = CueBench(cb_args)
+    cb.check_profile_stamp(base)
+    cb.ensure_benchmark_data(base)
+    section, label, cfg_path, kind, _ = cb.ROWS[BASE_ROW]
+    default = config_cue(cfg_path)
+    variants = []  # (jitter, sigma, row, bench)
+    for text in args.variants:
+        jitter, sigma = parse_variant(text, default[1])
+        if (jitter, sigma) == default:
             continue
-        row = f'{BASE_ROW}_jitter{j:g}'
-        section, label, cfg_path, kind, _ = cb.ROWS[BASE_ROW]
-        cb.ROWS[row] = (section, f'{label}, cue jitter {j:g}', cfg_path,
-                        kind, 1)
-        JitterBench.jitters[row] = j
-        rows[j] = row
-    rows[default] = BASE_ROW
+        row = f'{BASE_ROW}_jitter{jitter:g}' + (
+            f'_sigma{sigma:g}' if sigma != default[1] else '')
+        cb.ROWS[row] = (section, f'{label}, cue jitter {jitter:g}, sigma '
+                        f'{sigma:g}', cfg_path, kind, 1)
+        variants.append((jitter, sigma, row, CueBench(
+            cb_args, jitter, None if sigma == default[1] else sigma)))
+    variants.append(default + (BASE_ROW, base))  # the configs' own, last
     cb.HINT_ROWS = tuple(cb.HINT_ROWS) + tuple(
-        r for r in rows.values() if r not in cb.HINT_ROWS)
-    ctx = cb.make_context(bench)
-    cb.ae_context(bench, ctx)
+        v[2] for v in variants if v[2] not in cb.HINT_ROWS)
+    ctx = cb.make_context(base)
+    cb.ae_context(base, ctx)
     t0 = time.time()
     out = dict(
         command='python tools/analysis/hintpose_jitter_sweep.py' + (
             ' ' + ' '.join(argv if argv is not None else sys.argv[1:])
         ).rstrip(),
-        date=time.strftime('%Y-%m-%d'), profile=bench.profile_name,
-        epochs=bench.epochs, scale=bench.profile['scale'],
-        config=base_cfg, config_jitter=default, seed=0, rows=[])
-    for j in rows:  # the given order, the configs' jitter last
-        print(f'[jitter sweep] jitter {j:g}: {rows[j]}')
-        r = measure(bench, rows[j], ctx)
-        r['jitter'] = j
+        date=time.strftime('%Y-%m-%d'), profile=base.profile_name,
+        epochs=base.epochs, scale=base.profile['scale'], config=cfg_path,
+        config_jitter=default[0], config_sigma=default[1], seed=0, rows=[])
+    for jitter, sigma, row, bench in variants:
+        print(f'[jitter sweep] jitter {jitter:g}, sigma {sigma:g}: {row}')
+        r = measure(bench, row, ctx)
+        r.update(jitter=jitter, sigma=sigma)
         out['rows'].append(r)
     out['minutes'] = round((time.time() - t0) / 60, 1)
     write_json(out, args.out, indent=1)
-    print('| jitter | switch | own followed | both | AP crowded (gt cues) '
-          '| AP crowded (bottom-up) | AP all (bottom-up) |')
-    print('| --- | --- | --- | --- | --- | --- | --- |')
+    print('| jitter | sigma | switch | own followed | both | AP crowded '
+          '(gt cues) | AP crowded (bottom-up) | AP all (bottom-up) |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- |')
     for r in out['rows']:
-        print(f"| {r['jitter']:g} | {100 * r['cue_switch']:.1f} | "
+        print(f"| {r['jitter']:g} | {r['sigma']:g} | "
+              f"{100 * r['cue_switch']:.1f} | "
               f"{100 * r['own_followed']:.1f} | "
               f"{100 * r['both_followed']:.1f} | "
               f"{100 * r['ap_crowded_gt']:.1f} | "
