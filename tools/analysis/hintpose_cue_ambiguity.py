@@ -99,7 +99,11 @@ def main(argv=None):
 
     import crowd_benchmark as cb
     init_default_scope('mmpose')
-    data_root = ensure_data(args.data_root)
+    # the synthetic set is made when missing; another root (e.g. COCO with
+    # a COCO config) is read as it is
+    data_root = (ensure_data(args.data_root) if osp.abspath(
+        args.data_root) == osp.abspath(DEFAULT_DATA_ROOT) else
+                 osp.abspath(args.data_root) + '/')
     sizes = [('config', None)]
     if args.config == CONFIG:
         sizes.append(('cpu profile', cb.profile_cfg_edit(
