@@ -314,3 +314,18 @@ def test_a_decoder_checkpoint_of_the_pre_neck_layout_is_reused(tmp_path):
     old = tmp_path / 'pre_neck.pth'
     torch.save(dict(state_dict=state), old)
     check_checkpoint(cfg_path, str(old), edit, str(tmp_path))
+
+
+def test_a_finetuned_row_is_evaluated_with_its_own_network(tmp_path):
+    """Found on the benchmark: the neutral-init fine-tuning row was
+    evaluated with the profile's edit only (the official MIMB init) and
+    scored 13 AP instead of 54. Every evaluation takes the row's network
+    edit; the training-only Pretrained init stays out of it."""
+    from crowd_benchmark import ROWS, Bench, load_cfg, parse_args
+    bench = Bench(parse_args(['--quick', '--work-dir', str(tmp_path)]))
+    cfg_path = ROWS['mipnet_ft_neutral'][2]
+    cfg = load_cfg(cfg_path, bench.cfg_edit('topdown', 'mipnet_ft_neutral'))
+    assert cfg.model.backbone.mimb_cfg == dict(init='neutral')
+    assert cfg.model.get('init_cfg') is None
+    plain = load_cfg(cfg_path, bench.cfg_edit('topdown'))
+    assert plain.model.backbone.get('mimb_cfg', {}).get('init') != 'neutral'

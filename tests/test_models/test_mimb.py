@@ -61,6 +61,37 @@ def test_neutral_init_is_the_identity_and_still_learns():
         MIMB(16, init='zeros')
 
 
+def test_a_neutral_checkpoint_keeps_its_gain_under_another_init():
+    """Found by the crowd benchmark: a MIPNet fine-tuned from the neutral
+    init (g = 4) was evaluated with a config of the official init (g = 1)
+    and scored 13 AP instead of 54. g now travels in the checkpoint; a
+    checkpoint written before that (no g) keeps the model's g."""
+    torch.manual_seed(0)
+    trained = MIMB(8, num_instances=2, reduction=2, init='neutral')
+    for m in trained.modules():  # as if fine-tuned
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.normal_(m.weight)
+    trained.eval()
+    x = torch.randn(2, 8, 3, 3)
+    lam = one_hot_lambda(torch.arange(2), 2)
+    state = trained.state_dict()
+    assert float(state['gain']) == 4.0
+    other = MIMB(8, num_instances=2, reduction=2, init='official').eval()
+    other.load_state_dict(state)  # strict
+    with torch.no_grad():
+        torch.testing.assert_close(other(x, lam), trained(x, lam))
+    # an old checkpoint without g: strict loading passes, g is the model's
+    old = {k: v for k, v in state.items() if k != 'gain'}
+    neutral = MIMB(8, num_instances=2, reduction=2, init='neutral').eval()
+    neutral.load_state_dict(old)
+    assert float(neutral.gain) == 4.0
+    with torch.no_grad():
+        torch.testing.assert_close(neutral(x, lam), trained(x, lam))
+    official = MIMB(8, num_instances=2, reduction=2).eval()
+    result = official.load_state_dict(old, strict=False)
+    assert result.missing_keys == [] and float(official.gain) == 1.0
+
+
 def test_lambda_changes_the_output_and_only_through_channel_gates():
     torch.manual_seed(1)
     block = MIMB(8, num_instances=3, reduction=2)

@@ -230,10 +230,21 @@ class Bench:
         self._checked = set()
 
     # -- config edits ------------------------------------------------------
-    def cfg_edit(self, kind: str) -> Callable:
+    def cfg_edit(self, kind: str, row: Optional[str] = None) -> Callable:
         """The profile's edits of a row's config (and the quick mode's
-        small loaders)."""
-        return profile_cfg_edit(self.profile, kind, self.args.quick)
+        small loaders); with ``row``, also the network edit of a
+        fine-tuning row (e.g. its MIMB init), which evaluation needs as
+        much as training."""
+        base = profile_cfg_edit(self.profile, kind, self.args.quick)
+        extra = FINETUNE[row][2] if row in FINETUNE else None
+        if extra is None:
+            return base
+
+        def edit(cfg):
+            base(cfg)
+            extra(cfg)
+
+        return edit
 
     def row_epochs(self, row: str) -> int:
         """A row's budget: the benchmark's, a share of it for
@@ -517,7 +528,7 @@ def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
     from mmpose.apis import init_model
     from mmpose.registry import DATASETS
     _, _, cfg_path, kind, _ = ROWS[row]
-    cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
+    cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
     ds_cfg = cfg.test_dataloader.dataset
     ds_cfg.update(data_root=bench.data_root, ann_file=ann_file,
                   bbox_file=None, data_prefix=dict(img='val/'))
@@ -577,7 +588,8 @@ def topdown_aps(bench: Bench, row: str, seed: int, ckpt: str, ctx: dict,
         prefix = osp.join(run_dir, f'results_all{tag}')
         m = evaluate(cfg_path, ckpt, bench.data_root, bench.val_ann, None,
                      osp.join(run_dir, 'eval'), edit_pipeline=edit(False),
-                     cfg_edit=bench.cfg_edit(kind), autocast=bench.autocast,
+                     cfg_edit=bench.cfg_edit(kind, row),
+                     autocast=bench.autocast,
                      outfile_prefix=prefix)
         res = prefix + '.keypoints.json'
         gt = COCO(bench.val_ann)
@@ -592,7 +604,7 @@ def topdown_aps(bench: Bench, row: str, seed: int, ckpt: str, ctx: dict,
             run_dir, f'ap_front{tag}', lambda: evaluate(
                 cfg_path, ckpt, bench.data_root, ctx['crowded_gt'],
                 ctx['front_boxes'], osp.join(run_dir, 'eval'),
-                edit_pipeline=edit(True), cfg_edit=bench.cfg_edit(kind),
+                edit_pipeline=edit(True), cfg_edit=bench.cfg_edit(kind, row),
                 autocast=bench.autocast)['coco/AP'])
     return out
 
@@ -675,7 +687,7 @@ def bottomup_results(bench: Bench, row: str, seed: int, ckpt: str,
         if row == 'seqdecoder' else {'': None}
 
     def fn():
-        cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
+        cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
         model = init_model(cfg, ckpt, device=bench.device)
         out = {}
         for name, locate in decodings.items():
@@ -763,7 +775,7 @@ def chain_aps(bench: Bench, row: str, seed: int, ckpt: str,
             ap, runs = run_chain(cfg_path, ckpt, proposal, bench.val_ann,
                                  bench.img_dir,
                                  osp.join(run_dir, f'chain_{stage}.json'),
-                                 cfg_edit=bench.cfg_edit(kind),
+                                 cfg_edit=bench.cfg_edit(kind, row),
                                  device=bench.device)
             return dict(ap=ap, runs_per_person=runs)
 
@@ -784,7 +796,7 @@ def decay_effect(bench: Bench, row: str, seed: int, ckpt: str) -> dict:
     for decay in (0.5, 1.0):
 
         def edit(cfg, decay=decay):
-            bench.cfg_edit(kind)(cfg)
+            bench.cfg_edit(kind, row)(cfg)
             cfg.model.test_cfg.secondary_score_decay = decay
 
         gt = bench.cached(run_dir, f'decay_{decay}_gt', lambda edit=edit: (
@@ -1660,7 +1672,7 @@ def plan(bench: Bench, iters: int) -> dict:
     ensure_benchmark_data(bench)
     out = {}
     for row, (_, label, cfg_path, kind, seeds) in ROWS.items():
-        cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
+        cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
         cfg.work_dir = osp.join(bench.work_dir, 'plan', row)
         cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
                              val_interval=iters + 1)

@@ -111,8 +111,8 @@ class CueBench(cb.Bench):
         super().__init__(args)
         self.cue = (jitter, sigma)
 
-    def cfg_edit(self, kind: str):
-        base = super().cfg_edit(kind)
+    def cfg_edit(self, kind: str, row=None):
+        base = super().cfg_edit(kind, row)
         if kind != 'topdown' or self.cue == (None, None):
             return base
         cue = set_cue(*self.cue)

@@ -19,6 +19,8 @@ Linear layers of F_ex and F_em start at zero, so both gates are exactly 0.5
 for every input and selector, and g = 4: the block is the identity at step 0
 and a stock checkpoint gives the stock output for every λ; the gates still
 receive gradients from the first step (through the last layers' weights).
+g is a buffer saved in checkpoints, so a model fine-tuned this way gives
+the same output whatever ``init`` the config that loads it names.
 """
 import torch
 import torch.nn as nn
@@ -68,7 +70,11 @@ class MIMB(BaseModule):
         self.channels = channels
         self.num_instances = num_instances
         self.init = init
-        self.gain = 4.0 if init == 'neutral' else 1.0
+        # g is saved with the weights: a checkpoint fine-tuned from the
+        # neutral init (g = 4) keeps its output when loaded into a model
+        # built with another init (a checkpoint without it keeps this one)
+        self.register_buffer('gain', torch.tensor(
+            4.0 if init == 'neutral' else 1.0))
         self.excite = nn.Sequential(
             nn.Linear(channels, hidden, bias=False), nn.ReLU(inplace=True),
             nn.Linear(hidden, channels, bias=False), nn.Sigmoid())
@@ -96,6 +102,19 @@ class MIMB(BaseModule):
     def init_weights(self):
         super().init_weights()
         self._init_gates()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        # checkpoints written before g was a buffer have no such key: they
+        # keep the model's g (the init they were trained with is the
+        # config's) instead of failing a strict load
+        key = prefix + 'gain'
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+        if key not in state_dict and key in missing_keys:
+            missing_keys.remove(key)
 
     def forward(self, x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
         if lam.shape != (x.shape[0], self.num_instances):
