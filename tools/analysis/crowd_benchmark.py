@@ -870,10 +870,15 @@ def check_checkpoint(cfg_path: str, ckpt: str, cfg_edit: Callable,
     state = CheckpointLoader.load_checkpoint(ckpt, map_location='cpu')
     state = state.get('state_dict', state)
     own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
     shapes = [k for k in own if k in state and
               tuple(state[k].shape) != tuple(own[k].shape)]
+    if shapes:
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+    else:  # the modules' own loading rules (e.g. MIMB's optional gain)
+        result = model.load_state_dict(state, strict=False)
+        missing = sorted(result.missing_keys)
+        unexpected = sorted(result.unexpected_keys)
     if missing or unexpected or shapes:
         example = (missing or unexpected or shapes)[0]
         raise SystemExit(
