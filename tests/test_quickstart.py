@@ -42,3 +42,32 @@ def test_quickstart_trains_both_then_reuses_them(tiny_synth, tmp_path):
     # --retrain trains both again
     qs.main(argv + ['--retrain'])
     assert all(osp.getmtime(p) > stamps[n] for n, p in ckpts.items())
+
+
+def test_the_picture_needs_a_second_pose_on_the_other_person():
+    """The picture's image is one where a λ = 1 pose lands on the other
+    person of a two-person image (OKS >= 0.5, the benchmark's rule)."""
+    import numpy as np
+    qs = _quickstart()
+
+    def ann(x0):
+        kpts = np.zeros((17, 3))
+        kpts[:, 0] = x0 + np.arange(17) * 3.0
+        kpts[:, 1] = 50 + np.arange(17) * 5.0
+        kpts[:, 2] = 2
+        return dict(keypoints=kpts.ravel().tolist(), area=4000.0)
+
+    anns = [ann(10), ann(60)]
+    sigmas = np.full(17, 0.05)
+    def pose(a):
+        return np.asarray(a['keypoints']).reshape(17, 3)[:, :2]
+
+    scores = np.ones(17)
+    own_only = [(pose(anns[0]), scores, 0, 0), (pose(anns[0]), scores, 1, 0)]
+    assert not qs.finds_second_person(own_only, anns, sigmas)
+    second = [(pose(anns[0]), scores, 0, 0), (pose(anns[1]), scores, 1, 0)]
+    assert qs.finds_second_person(second, anns, sigmas)
+    # the other person found by λ = 0 of the other box is not a second pose
+    other_box = [(pose(anns[1]), scores, 0, 1)]
+    assert not qs.finds_second_person(other_box, anns, sigmas)
+    assert not qs.finds_second_person(second, anns[:1], sigmas)
