@@ -258,8 +258,8 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
     pipeline only (the test pipeline's cue has none)."""
     hjs = _analysis_tool('hintpose_jitter_sweep')
     cfg_path = hjs.cb.ROWS[hjs.BASE_ROW][2]
-    assert hjs.config_jitter(cfg_path) == 1.5
-    cfg = hjs.cb.load_cfg(cfg_path, hjs.set_jitter(0.25))
+    assert hjs.config_cue(cfg_path) == (1.5, 2.0)
+    cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(jitter=0.25))
     cues = [t for t in cfg.train_dataloader.dataset.pipeline
             if t['type'] == 'GenerateInstanceCue']
     assert [t['jitter'] for t in cues] == [0.25]
@@ -267,7 +267,7 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
                for t in cfg.val_dataloader.dataset.pipeline
                if t['type'] == 'GenerateInstanceCue')
     with pytest.raises(ValueError, match='GenerateInstanceCue'):
-        hjs.cb.load_cfg(hjs.cb.ROWS['stock'][2], hjs.set_jitter(0.0))
+        hjs.cb.load_cfg(hjs.cb.ROWS['stock'][2], hjs.set_cue(jitter=0.0))
     # a sigma variant draws the same cue in training and at test time
     cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(0.5, 1.0))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

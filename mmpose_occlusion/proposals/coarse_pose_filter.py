@@ -89,6 +89,19 @@ def _tight_boxes(keypoints: np.ndarray, conf: np.ndarray,
     return np.concatenate([centre - size / 2, centre + size / 2], 1)
 
 
+def _poses_in_boxes(bboxes: np.ndarray, keypoints: np.ndarray,
+                    conf: np.ndarray, inside_frac: float) -> np.ndarray:
+    """(J, P) whether each pose lies in each box: at least ``inside_frac``
+    of its confident keypoints (``conf``, (P, K)), and at least one, are
+    inside."""
+    x, y = keypoints[None, ..., 0], keypoints[None, ..., 1]  # (1, P, K)
+    b = bboxes[:, None, None, :]  # (J, 1, 1, 4)
+    inside = conf[None] & (x >= b[..., 0]) & (x <= b[..., 2]) & (
+        y >= b[..., 1]) & (y <= b[..., 3])  # (J, P, K)
+    n_in = inside.sum(-1)
+    return (n_in > 0) & (n_in >= inside_frac * conf.sum(1)[None])
+
+
 def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
                           keypoint_scores: np.ndarray, score_thr: float,
                           inside_frac: float):
@@ -103,13 +116,7 @@ def pair_boxes_with_poses(bboxes: np.ndarray, keypoints: np.ndarray,
     for a person the detector missed.
     """
     conf = _confident(keypoints, keypoint_scores, score_thr)  # (P, K)
-    n_conf = conf.sum(1)
-    x, y = keypoints[None, ..., 0], keypoints[None, ..., 1]  # (1, P, K)
-    b = bboxes[:, None, None, :]  # (J, 1, 1, 4)
-    inside = conf[None] & (x >= b[..., 0]) & (x <= b[..., 2]) & (
-        y >= b[..., 1]) & (y <= b[..., 3])  # (J, P, K)
-    n_in = inside.sum(-1)
-    ok = (n_in > 0) & (n_in >= inside_frac * n_conf[None])  # (J, P)
+    ok = _poses_in_boxes(bboxes, keypoints, conf, inside_frac)  # (J, P)
     fit = np.where(ok, iou_matrix(bboxes, _tight_boxes(keypoints, conf,
                                                         0.15)), -1.0)
     home = np.where(ok.any(0), fit.argmax(0), -1)  # first = best box
@@ -324,13 +331,8 @@ class CoarsePoseFilter(BaseProposalFilter):
         partial = (n_conf >= 1) & (n_conf <= self.delta_kpt)
         if not partial.any():
             return np.zeros(len(bboxes), bool)
-        x, y = keypoints[partial, :, 0], keypoints[partial, :, 1]
-        c = conf[partial][None]  # (1, P', K)
-        b = bboxes[:, None, None, :]  # (J, 1, 1, 4)
-        inside = c & (x[None] >= b[..., 0]) & (x[None] <= b[..., 2]) & (
-            y[None] >= b[..., 1]) & (y[None] <= b[..., 3])
-        n_in = inside.sum(-1)  # (J, P')
-        return ((n_in > 0) & (n_in >= self.inside_frac * c.sum(-1))).any(1)
+        return _poses_in_boxes(bboxes, keypoints[partial], conf[partial],
+                               self.inside_frac).any(1)
 
     def _unposed(self, bboxes, scores, order, kept_boxes, source,
                  partial_in):

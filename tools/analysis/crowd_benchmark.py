@@ -267,7 +267,7 @@ class Bench:
         section, label, cfg_path, kind, _ = ROWS[row]
         epochs = epochs or self.row_epochs(row)
         run_dir = self.run_dir(row, seed, epochs)
-        cfg_edit = self.cfg_edit(kind)
+        cfg_edit = self.cfg_edit(kind, row)
         if row in FINETUNE:
             cfg_edit = self._finetune_edit(row, cfg_edit)
         # validation points on the learning curve (fewer for the slower
@@ -288,16 +288,14 @@ class Bench:
     def _finetune_edit(self, row: str, base: Callable) -> Callable:
         """Start from the trained source row's seed-0 weights (MMEngine's
         Pretrained init, applied after the modules' own init, so new
-        modules such as MIMBs keep theirs), with the row's own edit."""
-        source, _, extra = FINETUNE[row]
-        ckpt = self.train(source, 0)
+        modules such as MIMBs keep theirs) on top of ``base``, the row's
+        own edit (``cfg_edit(kind, row)``)."""
+        ckpt = self.train(FINETUNE[row][0], 0)
 
         def edit(cfg):
             base(cfg)
             cfg.model.init_cfg = dict(type='Pretrained', checkpoint=ckpt)
             cfg.model.backbone.init_cfg = None
-            if extra is not None:
-                extra(cfg)
 
         return edit
 

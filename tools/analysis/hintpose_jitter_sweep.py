@@ -70,12 +70,7 @@ def config_cue(cfg_path: str) -> tuple:
                      'pipeline')
 
 
-def config_jitter(cfg_path: str) -> float:
-    """The training cue jitter of a HintPose config."""
-    return config_cue(cfg_path)[0]
-
-
-def set_cue(jitter=None, sigma=None, strict: bool = True):
+def set_cue(jitter=None, sigma=None):
     """A config edit: the training cue's jitter, and the cue's sigma in
     every pipeline (training and test must draw the same cue)."""
 
@@ -91,16 +86,11 @@ def set_cue(jitter=None, sigma=None, strict: bool = True):
                     t['sigma'] = sigma
                 if jitter is not None and loader == 'train_dataloader':
                     t['jitter'] = jitter
-        if strict and not found:
+        if not found:
             raise ValueError('set_cue: the pipelines have no '
                              'GenerateInstanceCue')
 
     return edit
-
-
-def set_jitter(jitter: float):
-    """A config edit: the training cue's jitter (cue-map pixels)."""
-    return set_cue(jitter=jitter)
 
 
 class CueBench(cb.Bench):
