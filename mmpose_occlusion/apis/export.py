@@ -188,13 +188,15 @@ class HintPoseExportWrapper(ExportWrapper):
                                  'cues (B, M, H/4, W/4)')
             num_cues = cues.shape[1]
             x = repeat_rows(run_hrnet_stem(backbone, input), num_cues)
-            x = backbone.cue_block(x, cues.flatten(0, 1).unsqueeze(1))
+            rows = cues.flatten(0, 1).unsqueeze(1)
+            x = backbone.cue_block(x, rows)
             f1 = backbone.layer1(x)
         else:
+            rows = None
             f1 = backbone.forward_stem(input)
         heatmaps = None
         for hop in range(self.hops):
-            feats = backbone.forward_hop(f1, heatmaps, hop)
+            feats = backbone.forward_hop(f1, heatmaps, hop, rows)
             heatmaps = _heatmaps(self.model.head.forward(feats), self.model)
         return _split_rows(heatmaps, num_cues) if self.use_cue else heatmaps
 

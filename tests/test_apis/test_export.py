@@ -118,9 +118,11 @@ def _gaussian(y, x, sigma=2.0, shape=(32, 24)):
     return torch.exp(-((yy - y)**2 + (xx - x)**2) / (2 * sigma**2))
 
 
-@pytest.mark.parametrize('hop_norm', ['shared', 'per_hop'])
-def test_hintpose_cues_are_an_input(hop_norm, tmp_path):
-    model = _model('hintpose')
+@pytest.mark.parametrize('hop_norm,cue_stages', [('shared', ()),
+                                                 ('per_hop', ()),
+                                                 ('shared', (2, 3, 4))])
+def test_hintpose_cues_are_an_input(hop_norm, cue_stages, tmp_path):
+    model = _model('hintpose', cue_stages=cue_stages)
     if hop_norm == 'per_hop':  # hops normalised by their own statistics
         model.backbone.init_hop_stats()
         for bn in model.backbone.hop_norm_layers():

@@ -49,17 +49,20 @@ def _samples(cues_per_sample, with_targets=True):
     return out
 
 
-@pytest.mark.parametrize('hop_norm', ['shared', 'per_hop'])
-def test_new_blocks_leave_the_stock_model_unchanged_at_init(hop_norm):
+@pytest.mark.parametrize('hop_norm,cue_stages', [('shared', ()),
+                                                 ('per_hop', ()),
+                                                 ('per_hop', (2, 3, 4))])
+def test_new_blocks_leave_the_stock_model_unchanged_at_init(
+        hop_norm, cue_stages):
     """Stock weights give the stock output at every hop (per-hop
     statistics: each hop gets the checkpoint's shared ones)."""
     stock = _build('HRNet')
     for hops in (1, 3):
-        hint = _build(num_hops=hops, hop_norm=hop_norm)
+        hint = _build(num_hops=hops, hop_norm=hop_norm, cue_stages=cue_stages)
         result = hint.load_state_dict(stock.state_dict(), strict=False)
         assert result.unexpected_keys == []
         assert {k.split('.')[1] for k in result.missing_keys} <= {
-            'cue_block', 'feedback'}
+            'cue_block', 'feedback', 'stage_cue_blocks'}
         stock.eval()
         hint.eval()
         x = torch.randn(2, 3, 64, 64)
@@ -118,6 +121,35 @@ def test_cue_changes_the_output_once_trained():
         heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
     assert not torch.allclose(heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3,
                               atol=0)
+
+
+def test_stage_cues_reach_every_branch_of_the_stages_named():
+    """cue_stages (ours): one zero-initialised cue block per branch input
+    of each stage named, fed the cue pooled to that branch; with only the
+    stage blocks trained (the stem's block still zero), moving the cue
+    changes the output, and a cue peak survives the pooling."""
+    hint = _build(num_hops=1, cue_stages=(3, 4))
+    blocks = hint.backbone.stage_cue_blocks
+    assert sorted(blocks) == ['s3', 's4']
+    assert [b.proj.out_channels for b in blocks['s4']] == list(
+        TINY_HRNET['stage4']['num_channels'])
+    for b in blocks['s4']:
+        torch.nn.init.normal_(b.proj.weight, std=0.1)
+    assert hint.backbone.cue_block.proj.weight.abs().max() == 0
+    hint.eval()
+    x = torch.randn(1, 3, 64, 64).expand(2, -1, -1, -1)
+    cues = torch.zeros(2, 1, 16, 16)
+    cues[0, 0, 4, 4] = cues[1, 0, 12, 12] = 1
+    with torch.no_grad():
+        heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
+    assert not torch.allclose(heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3,
+                              atol=0)
+    pooled = hint.backbone._pool_cue(cues[:, :, :15, :13], 3)  # odd sizes
+    assert pooled.shape == (2, 1, 2, 2) and pooled.amax() == 1
+    with pytest.raises(ValueError, match='cue_stages'):
+        _build(num_hops=1, cue_stages=(1, ))
+    with pytest.raises(ValueError, match='use_cue'):
+        _build(num_hops=1, use_cue=False, cue_stages=(2, ))
 
 
 def test_one_loss_term_per_hop_each_the_stock_mse():

@@ -107,7 +107,7 @@ def reestimate(model, loader, batches: int, per_hop: bool) -> None:
                 for bn in layers:
                     bn.momentum = 1.0 / updates
                 prev = model.head.forward(
-                    backbone.forward_hop(f1, prev, hop))
+                    backbone.forward_hop(f1, prev, hop, cues))
     model.eval()
 
 

@@ -6,6 +6,11 @@ unchanged) and adds:
 * ``cue_block`` (if ``use_cue``): the cue, rendered at the stem's resolution,
   is concatenated to the stem's output and two conv layers turn both into a
   residual added to it (§2.1);
+* ``stage_cue_blocks`` (if ``cue_stages``, ours): the same block at the
+  input of every branch of the stages named (2, 3, 4), the cue max-pooled
+  to that branch's resolution, so the deeper stages that decide whose
+  keypoints to keep see the cue again instead of only its trace in the
+  stem's features;
 * ``feedback`` (if ``num_hops > 1``): the previous hop's heatmaps are turned
   into a residual for the features after layer1 (§2.2).
 
@@ -14,8 +19,9 @@ The hop loop needs the head (its heatmaps are fed back), so the estimator
 
 * ``forward_stem(x, cues, counts)``: stem once per image (B rows), then the
   cue of every (image, cue) row and layer1 on R = Σ counts rows;
-* ``forward_hop(f1, prev_heatmaps, hop)``: transition1 to stage4 on the R
-  rows, with the feedback of the previous hop added to ``f1``.
+* ``forward_hop(f1, prev_heatmaps, hop, cues)``: transition1 to stage4 on
+  the R rows, with the feedback of the previous hop added to ``f1`` (and
+  the cue at the stages in ``cue_stages``).
 
 Normalisation over hops (``hop_norm``, ours): the hops share every weight,
 and with ``'shared'`` (stock BatchNorm) also the running statistics, so at
@@ -35,12 +41,14 @@ heatmaps (R, K, H/4, W/4).
 from typing import List, Optional, Sequence
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpose.models.backbones import HRNet
 from mmpose.registry import MODELS
 from ..utils.hint_blocks import FeedbackBlock, InstanceCueBlock
-from .hrnet_stages import run_hrnet_stage, run_hrnet_stem
+from .hrnet_stages import run_hrnet_stem, run_hrnet_transition
 
 __all__ = ['HintHRNet']
 
@@ -58,6 +66,9 @@ class HintHRNet(HRNet):
         hint_channels (int): width between the two feedback blocks.
         hop_norm (str): ``'shared'`` (one set of BatchNorm running
             statistics for all hops, stock) or ``'per_hop'`` (one per hop).
+        cue_stages (Sequence[int]): HRNet stages (2, 3, 4) whose branch
+            inputs get the cue again (ours; the report feeds it at the stem
+            only). Defaults to none.
         **kwargs: the arguments of MMPose's ``HRNet``.
     """
 
@@ -68,8 +79,15 @@ class HintHRNet(HRNet):
                  cue_channels: int = 64,
                  hint_channels: int = 64,
                  hop_norm: str = 'shared',
+                 cue_stages: Sequence[int] = (),
                  **kwargs):
         super().__init__(**kwargs)
+        cue_stages = tuple(sorted(set(cue_stages)))
+        if not set(cue_stages) <= {2, 3, 4}:
+            raise ValueError('cue_stages must name HRNet stages among 2, 3 '
+                             f'and 4, got {cue_stages}')
+        if cue_stages and not use_cue:
+            raise ValueError('cue_stages needs use_cue=True')
         if num_hops < 1:
             raise ValueError(f'num_hops must be >= 1, got {num_hops}')
         if hop_norm not in ('shared', 'per_hop'):
@@ -78,10 +96,21 @@ class HintHRNet(HRNet):
         self.use_cue = use_cue
         self.num_hops = num_hops
         self.hop_norm = hop_norm
+        self.cue_stages = cue_stages
         if use_cue:
             self.cue_block = InstanceCueBlock(
                 self.conv2.out_channels, cue_channels,
                 norm_cfg=self.norm_cfg)
+        if cue_stages:
+            # one block per branch input of each stage named, keyed 's<stage>'
+            self.stage_cue_blocks = nn.ModuleDict({
+                f's{stage}': nn.ModuleList(
+                    InstanceCueBlock(c, min(cue_channels, c),
+                                     norm_cfg=self.norm_cfg)
+                    for c in getattr(self, f'stage{stage}_cfg')
+                    ['num_channels'])
+                for stage in cue_stages
+            })
         if num_hops > 1:
             self.feedback = FeedbackBlock(num_keypoints,
                                           self.layer1[-1].out_channels,
@@ -94,8 +123,9 @@ class HintHRNet(HRNet):
         """The BatchNorm layers that run once per hop."""
         parts = [self.transition1, self.stage2, self.transition2, self.stage3,
                  self.transition3, self.stage4]
-        if hasattr(self, 'feedback'):
-            parts.append(self.feedback)
+        for name in ('feedback', 'stage_cue_blocks'):
+            if hasattr(self, name):
+                parts.append(getattr(self, name))
         return [
             m for part in parts for m in part.modules()
             if isinstance(m, _BatchNorm) and m.track_running_stats
@@ -148,9 +178,11 @@ class HintHRNet(HRNet):
     def init_weights(self):
         super().init_weights()
         # HRNet re-initialises every conv; keep the new blocks neutral.
-        for name in ('cue_block', 'feedback'):
+        for name in ('cue_block', 'feedback', 'stage_cue_blocks'):
             if hasattr(self, name):
-                getattr(self, name).init_weights()
+                for m in getattr(self, name).modules():
+                    if isinstance(m, (InstanceCueBlock, FeedbackBlock)):
+                        m.init_weights()
 
     def forward_stem(self,
                      x: torch.Tensor,
@@ -170,18 +202,40 @@ class HintHRNet(HRNet):
 
     def forward_hop(self, f1: torch.Tensor,
                     prev_heatmaps: Optional[torch.Tensor] = None,
-                    hop: int = 0):
+                    hop: int = 0,
+                    cues: Optional[torch.Tensor] = None):
         """transition1 .. stage4 (hop ``hop``, 0-based), with feedback from
-        the previous hop."""
+        the previous hop; ``cues`` (R, 1, h, w) feed the stages in
+        ``cue_stages``."""
         self.use_hop_stats(hop)
         if prev_heatmaps is not None:
             f1 = f1 + self.feedback(prev_heatmaps)
+        if self.cue_stages and cues is None:
+            raise ValueError(f'HintHRNet(cue_stages={self.cue_stages}) needs '
+                             'the cues in forward_hop')
         y_list = [f1]
         for stage in (2, 3, 4):
-            y_list = run_hrnet_stage(self, stage, y_list)
+            x_list = run_hrnet_transition(self, stage, y_list)
+            if stage in self.cue_stages:
+                x_list = [
+                    block(x, self._pool_cue(cues, level))
+                    for level, (block, x) in enumerate(
+                        zip(self.stage_cue_blocks[f's{stage}'], x_list))
+                ]
+            y_list = getattr(self, f'stage{stage}')(x_list)
         return tuple(y_list)
+
+    @staticmethod
+    def _pool_cue(cues: torch.Tensor, level: int) -> torch.Tensor:
+        """The cue (R, 1, h, w) at the resolution of HRNet's branch
+        ``level`` (each branch halves the previous one with a stride-2 conv,
+        so ceil(h / 2^level)); max-pooled, so a peak keeps its height."""
+        if level == 0:
+            return cues
+        size = 2**level
+        return F.max_pool2d(cues, size, size, ceil_mode=True)
 
     def forward(self, x: torch.Tensor, cues: Optional[torch.Tensor] = None):
         """One hop (no feedback): a stock-shaped backbone call."""
-        return self.forward_hop(self.forward_stem(x, cues))
+        return self.forward_hop(self.forward_stem(x, cues), cues=cues)
 

@@ -73,7 +73,7 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         f1 = self.backbone.forward_stem(inputs, cues, counts)
         heatmaps, prev = [], None
         for hop in range(self.num_hops if hops is None else hops):
-            feats = self.backbone.forward_hop(f1, prev, hop)
+            feats = self.backbone.forward_hop(f1, prev, hop, cues)
             prev = self.head.forward(feats)
             heatmaps.append(prev)
         return heatmaps, feats
