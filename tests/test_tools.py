@@ -85,6 +85,28 @@ def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
                 1).min() < 0.01
 
 
+def test_seqdecoder_plateau_centroid_finds_the_disk_centre():
+    """A flat disk response (what BCE on disk targets can learn) has its
+    maximum anywhere on the disk: MMPose's argmax takes the first pixel in
+    raster order, the disk's top; the plateau centroid finds the centre."""
+    import torch
+    from mmpose.codecs.utils import get_heatmap_maximum
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
+    try:
+        import seqdecoder_evidence as evidence
+    finally:
+        sys.path.pop(0)
+    ys, xs = torch.meshgrid(torch.arange(16.), torch.arange(20.),
+                            indexing='ij')
+    disk = (((xs - 7)**2 + (ys - 8)**2) <= 4).float()
+    peak = torch.exp(-((xs - 12)**2 + (ys - 3)**2))  # a sharp peak
+    hm = torch.stack([disk * 0.8, peak])
+    argmax = get_heatmap_maximum(hm.numpy())[0]
+    np.testing.assert_allclose(argmax[0], [7, 6])
+    np.testing.assert_allclose(evidence.disk_centroid(hm, 2.0).numpy(),
+                               [[7, 8], [12, 3]], atol=1e-4)
+
+
 def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
         tiny_synth, tmp_path):
     """The jitter test's canvases: each crowd crop back at its place on an
@@ -253,6 +275,23 @@ def test_hintpose_cue_ambiguity_counts_wrong_person_cues(tiny_synth):
     assert noisy['wrong'] > 0.0 and noisy['to_target'] > 5.0
 
 
+def test_hintpose_jitter_sweep_reads_each_sittings_device(tmp_path):
+    """A run started on a GPU and resumed on the CPU says so (from the
+    environment block of each sitting's MMEngine log)."""
+    hjs = _analysis_tool('hintpose_jitter_sweep')
+    env = {'gpu': '    CUDA available: True\n    GPU 0: NVIDIA H100 80GB HBM3\n',
+           'cpu': '    CUDA available: False\n'}
+    for stamp, kind in (('20261126_100000', 'gpu'),
+                        ('20261126_110000', 'cpu'),
+                        ('20261126_120000', 'cpu')):
+        (tmp_path / stamp).mkdir()
+        (tmp_path / stamp / f'{stamp}.log').write_text(
+            'System environment:\n' + env[kind] + '    numpy_random_seed: 1\n')
+    assert hjs.sitting_devices(str(tmp_path)) == ['NVIDIA H100 80GB HBM3',
+                                                  'cpu']
+    assert hjs.sitting_devices(str(tmp_path / 'none')) == []
+
+
 def test_hintpose_jitter_sweep_edits_only_the_training_cue():
     """The sweep reads the config's jitter and changes it in the training
     pipeline only (the test pipeline's cue has none)."""
@@ -274,7 +313,18 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
         cues = [t for t in cfg[loader].dataset.pipeline
                 if t['type'] == 'GenerateInstanceCue']
         assert [t['sigma'] for t in cues] == [1.0], loader
-    assert hjs.parse_variant('0.5/1', 2.0) == (0.5, 1.0)
-    assert hjs.parse_variant('0', 2.0) == (0.0, 2.0)
-    with pytest.raises(SystemExit, match='JITTER/SIGMA'):
-        hjs.parse_variant('a/b', 2.0)
+    assert hjs.parse_variant('0.5/1', 2.0) == (0.5, 1.0, {})
+    assert hjs.parse_variant('0', 2.0) == (0.0, 2.0, {})
+    for bad in ('a/b', '0,stages=15', '0,other=2', '0,depth=3'):
+        with pytest.raises(SystemExit, match='JITTER/SIGMA'):
+            hjs.parse_variant(bad, 2.0)
+    # model and target variants: the backbone's cue stages, ChooseCueTarget
+    jitter, sigma, extra = hjs.parse_variant('0,stages=43,other=0.8', 2.0)
+    assert extra == dict(cue_stages=(3, 4), other_prob=0.8)
+    assert hjs.variant_row(jitter, sigma, extra, 2.0) == \
+        'hintpose_1hop_jitter0_stages34_other0.8'
+    assert hjs.config_other_prob(cfg_path) == 0.5
+    cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(jitter, **extra))
+    assert tuple(cfg.model.backbone.cue_stages) == (3, 4)
+    assert [t['other_prob'] for t in cfg.train_dataloader.dataset.pipeline
+            if t['type'] == 'ChooseCueTarget'] == [0.8]

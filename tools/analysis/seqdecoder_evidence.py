@@ -34,12 +34,19 @@ heatmap places the keypoint); the count is the same for both.
    disks of the person it responds to most and of the next best person
    (equal values: the step does not single out one person), by body part;
    and how well each decoding places keypoints: the fraction of a person's
-   labelled keypoints within 1.5 heatmap pixels of the truth, for each of the
-   first min(people, 6) steps and the person it lands on best.
+   labelled keypoints within 1.5 heatmap pixels of the truth (and their mean
+   distance), for each of the first min(people, 6) steps and the person it
+   lands on best, for the two decodings and the centroid of each step's
+   plateau (ours, a diagnostic); and how flat the heatmaps are on the
+   ground-truth disks (the share of a disk within 10 % of its maximum).
 
 Usage::
 
     python tools/analysis/seqdecoder_evidence.py [--epochs 16] [--work-dir DIR]
+        [--checkpoint CKPT] [--ae-checkpoint CKPT]
+
+``--checkpoint`` measures a trained checkpoint of the config (e.g. the
+crowd benchmark's, 60 epochs) instead of training one.
 
 Prints markdown tables (also written to WORK_DIR/seqdecoder_evidence.md and
 the figures to WORK_DIR/seqdecoder_evidence.json).
@@ -65,6 +72,10 @@ def parse_args():
     p.add_argument('--work-dir',
                    default=osp.join(ROOT, 'work_dirs/seqdecoder_evidence'))
     p.add_argument('--epochs', type=int, default=16)
+    p.add_argument('--checkpoint', default=None,
+                   help='a trained checkpoint of the synthetic config (e.g. '
+                   "the crowd benchmark's work_dirs/crowd_benchmark_cpu/"
+                   'seqdecoder_s0/epoch_60.pth) instead of training')
     p.add_argument('--jitters', type=int, nargs='+', default=[0, 5, 10, 15])
     p.add_argument('--probe-images', type=int, default=40)
     p.add_argument('--ae-checkpoint',
@@ -206,30 +217,88 @@ def heatmap_responses(samples, parts, steps) -> dict:
     }
 
 
-def localisation(samples, parts, steps, stride: float,
-                 radius: float = 1.5) -> dict:
-    """{decoding: mean fraction of labelled keypoints within ``radius``
-    heatmap pixels of the truth}, over the first min(people, 6) steps of the
-    ``probe`` images, each step scored against the person it lands on best;
+def disk_centroid(heatmaps, radius: float):
+    """Keypoints (K, 2) at the centroid of each channel's plateau: the pixels
+    within 2 x ``radius`` (a disk's diameter: the whole of a disk that holds
+    the maximum) of the channel's maximum whose value is at least half that
+    maximum, weighted by their value (a diagnostic decoding, ours: the
+    centre of a disk-shaped response rather than its arbitrary maximum)."""
+    import torch
+    k, h, w = heatmaps.shape
+    flat = heatmaps.reshape(k, -1)
+    peak, idx = flat.max(1)
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=heatmaps.dtype),
+                            torch.arange(w, dtype=heatmaps.dtype),
+                            indexing='ij')
+    x0, y0 = (idx % w).to(heatmaps.dtype), (idx // w).to(heatmaps.dtype)
+    near = ((xs[None] - x0[:, None, None])**2 +
+            (ys[None] - y0[:, None, None])**2) <= (2 * radius)**2
+    weight = heatmaps * near * (heatmaps >= 0.5 * peak[:, None, None])
+    total = weight.sum((1, 2)).clamp(min=1e-12)
+    return torch.stack([(weight * xs).sum((1, 2)) / total,
+                        (weight * ys).sum((1, 2)) / total], -1)
+
+
+def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
+                 disk_radius: float = 2.0) -> dict:
+    """Where each decoding places keypoints, over the first min(people, 6)
+    steps of the ``probe`` images, each step scored against the person it
+    lands on best: ``{decoding: (fraction of labelled keypoints within
+    radius heatmap px of the truth, mean distance in heatmap px)}``, for the
+    steps' maxima (the paper), the maxima of sqrt(step x part) (ours,
+    ``locate_by_parts``) and the steps' plateau centroids
+    (:func:`disk_centroid`, ``disk_radius``: the codec's disk radius);
+    and ``plateau``: {heatmap: the mean share of a labelled keypoint's
+    ground-truth disk where the heatmap is within 10 % of its maximum on
+    that disk} for the steps and the part heatmaps (1 / disk area: one
+    sharp peak; 1.0: a flat disk, whose maximum may be anywhere in it).
     ``stride``: input pixels per heatmap pixel."""
     import torch
     from mmpose.codecs.utils import get_heatmap_maximum
 
     from mmpose_occlusion.models.heads import locate_on_parts
-    hits = {name: [] for name in DECODINGS}
+    decodings = dict(DECODINGS, **{'steps, plateau centroid (diagnostic)':
+                                   'centroid'})
+    hits = {name: [] for name in decodings}
+    dists = {name: [] for name in decodings}
+    plateau = {'steps': [], 'part heatmaps': []}
+    h, w = parts.shape[-2:]
+    ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
     for b, d in enumerate(samples):
         kpts = torch.as_tensor(d.gt_instances.keypoints).float() / stride
         vis = torch.as_tensor(d.gt_instance_labels.keypoint_weights) > 0
         kpts, vis = kpts[vis.any(1)], vis[vis.any(1)]  # (P, K, 2), (P, K)
         for t in range(min(len(kpts), steps.shape[1])):
-            for name, locate in DECODINGS.items():
-                hm = (locate_on_parts(steps[b, t:t + 1], parts[b])[0]
-                      if locate else steps[b, t])
-                xy, _ = get_heatmap_maximum(hm.numpy())  # (K, 2)
-                near = ((torch.from_numpy(xy)[None] - kpts).norm(dim=-1) <=
-                        radius) & vis
-                hits[name].append(float((near.sum(1) / vis.sum(1)).max()))
-    return {name: float(np.mean(v)) for name, v in hits.items()}
+            best = {}
+            for name, mode in decodings.items():
+                if mode == 'centroid':
+                    xy = disk_centroid(steps[b, t].float(), disk_radius)
+                else:
+                    hm = (locate_on_parts(steps[b, t:t + 1], parts[b])[0]
+                          if mode else steps[b, t])
+                    xy = torch.from_numpy(get_heatmap_maximum(
+                        hm.numpy())[0])
+                dist = (xy[None] - kpts).norm(dim=-1)  # (P, K)
+                frac = ((dist <= radius) & vis).sum(1) / vis.sum(1)
+                p = int(frac.argmax())
+                hits[name].append(float(frac[p]))
+                dists[name].append(float(dist[p][vis[p]].mean()))
+                best[name] = p
+            p = best[next(iter(DECODINGS))]
+            for k in torch.nonzero(vis[p]).flatten().tolist():
+                disk = ((xs - kpts[p, k, 0])**2 +
+                        (ys - kpts[p, k, 1])**2) <= disk_radius**2
+                if not disk.any():
+                    continue
+                for key, hm in (('steps', steps[b, t, k]),
+                                ('part heatmaps', parts[b, k])):
+                    on = hm[disk]
+                    plateau[key].append(
+                        float((on >= 0.9 * on.max()).float().mean()))
+    out = {name: (float(np.mean(hits[name])), float(np.mean(dists[name])))
+           for name in decodings}
+    out['plateau'] = {k: float(np.mean(v)) for k, v in plateau.items()}
+    return out
 
 
 def main():
@@ -242,8 +311,9 @@ def main():
 
     data_root = ensure_data(args.data_root)
     work_dir = osp.abspath(args.work_dir)
-    ckpt = train(CONFIG, osp.join(work_dir, 'seqdec'), data_root,
-                 args.epochs, resumable=True)
+    ckpt = osp.abspath(args.checkpoint) if args.checkpoint else train(
+        CONFIG, osp.join(work_dir, 'seqdec'), data_root, args.epochs,
+        resumable=True)
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     model = init_model(cfg, ckpt, device='cpu')
     ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
@@ -304,13 +374,15 @@ def main():
     responses = heatmap_responses(*probed)
     codec = cfg.model.head.decoder
     placed = localisation(
-        *probed, stride=codec['input_size'][0] / codec['heatmap_size'][0])
+        *probed, stride=codec['input_size'][0] / codec['heatmap_size'][0],
+        disk_radius=codec.get('radius', 3))
 
     # report
     exact = np.trace(confusion[:, :confusion.shape[0]]) / confusion.sum()
     lines = [
-        f'Sequential decoder ({osp.basename(CONFIG)}, {args.epochs} epochs, '
-        f'CPU), MMPose inference_bottomup with flip test, stop at 0.05.', '',
+        f'Sequential decoder ({osp.basename(CONFIG)}, ' + (
+            f'checkpoint {osp.relpath(ckpt, ROOT)}' if args.checkpoint else
+            f'{args.epochs} epochs, CPU') + '), MMPose inference_bottomup with flip test, stop at 0.05.', '',
         f'**Counting** (paper Fig. 6): rows = annotated people, columns = '
         f'people emitted; {100 * exact:.1f} % of the '
         f'{confusion.sum()} validation images exactly right.', '',
@@ -361,10 +433,19 @@ def main():
         for name, row in responses.items()
     ] + [
         '', '**Where the keypoints land** (diagnostic; same images, no flip): '
-        'labelled keypoints within 1.5 heatmap pixels of the truth, per step '
-        'and the person it lands on best.', '',
-        '| decoding | keypoints within 1.5 px |', '| --- | --- |'
-    ] + [f'| {name} | {100 * v:.1f} % |' for name, v in placed.items()]
+        'labelled keypoints within 1.5 heatmap pixels of the truth, and their '
+        'mean distance to it, per step and the person it lands on best.', '',
+        '| decoding | keypoints within 1.5 px | mean distance (heatmap px) |',
+        '| --- | --- | --- |'
+    ] + [f'| {name} | {100 * v[0]:.1f} % | {v[1]:.2f} |'
+         for name, v in placed.items() if name != 'plateau'] + [
+        '', '**Plateaus** (diagnostic): the share of a labelled keypoint\'s '
+        f'ground-truth disk (radius {codec.get("radius", 3)} heatmap px) '
+        'where the heatmap is within 10 % of its maximum on the disk '
+        '(one sharp peak: about 1 / the disk\'s area; a flat disk: 1.0).', '',
+        '| heatmap | plateau share |', '| --- | --- |'
+    ] + [f'| {name} | {100 * v:.1f} % |'
+         for name, v in placed['plateau'].items()]
     write_report(lines, osp.join(work_dir, 'seqdecoder_evidence.md'))
     write_json(
         dict(confusion=confusion.tolist(),
