@@ -24,9 +24,10 @@ Usage::
         0,stages=234] [--out docs/hintpose/jitter_sweep.json]
 
 A variant is ``JITTER`` or ``JITTER/SIGMA`` (cue-map pixels), optionally
-followed by ``,stages=DIGITS`` (e.g. ``,stages=234``) and ``,other=P``.
-Runs resume from their checkpoints (``work_dirs/crowd_benchmark_cpu/
-hintpose_1hop_jitter<J>[_sigma<S>][_stages<D>][_other<P>]_s0``);
+followed by ``,stages=DIGITS`` (e.g. ``,stages=234``), ``,other=P`` and
+``,epochs=N`` (another budget, its cosine schedule stretched). Runs resume
+from their checkpoints (``work_dirs/crowd_benchmark_cpu/
+hintpose_1hop_jitter<J>[_sigma<S>][_stages<D>][_other<P>][_<N>e]_s<seed>``);
 evaluations are cached per run.
 """
 import argparse
@@ -57,8 +58,8 @@ def parse_args(argv=None):
 
 def parse_variant(text: str, default_sigma: float) -> tuple:
     """'0.5' -> (0.5, default_sigma, {}); '0.5/1' -> (0.5, 1.0, {});
-    '0,stages=234,other=0.8' -> (0.0, default_sigma, {'cue_stages': (2, 3,
-    4), 'other_prob': 0.8})."""
+    '0,stages=234,other=0.8,epochs=120' -> (0.0, default_sigma,
+    {'cue_stages': (2, 3, 4), 'other_prob': 0.8, 'epochs': 120})."""
     head, *opts = text.split(',')
     try:
         parts = [float(v) for v in head.split('/')]
@@ -77,6 +78,10 @@ def parse_variant(text: str, default_sigma: float) -> tuple:
                 extra['other_prob'] = float(value)
                 if not 0 <= extra['other_prob'] <= 1:
                     raise ValueError
+            elif key == 'epochs':
+                extra['epochs'] = int(value)
+                if extra['epochs'] < 1:
+                    raise ValueError
             else:
                 raise ValueError
         except ValueError:
@@ -85,7 +90,8 @@ def parse_variant(text: str, default_sigma: float) -> tuple:
         raise SystemExit(f'hintpose_jitter_sweep: variant {text!r} is not '
                          'JITTER or JITTER/SIGMA (non-negative numbers), '
                          'optionally followed by ,stages=DIGITS (HRNet '
-                         'stages among 2, 3, 4) and ,other=P (0..1)')
+                         'stages among 2, 3, 4), ,other=P (0..1) and '
+                         ',epochs=N (the budget)')
     return parts[0], parts[1] if len(parts) == 2 else default_sigma, extra
 
 
@@ -98,6 +104,8 @@ def variant_row(jitter: float, sigma: float, extra: dict,
         row += '_stages' + ''.join(map(str, extra['cue_stages']))
     if 'other_prob' in extra:
         row += f"_other{extra['other_prob']:g}"
+    if 'epochs' in extra:
+        row += f"_{extra['epochs']}e"
     return row
 
 
@@ -245,9 +253,13 @@ def main(argv=None) -> dict:
                         f'{sigma:g}' + ''.join(
                             f', {k} {v}' for k, v in extra.items()),
                         cfg_path, kind, 1)
+        model_extra = {k: v for k, v in extra.items() if k != 'epochs'}
+        args_v = cb_args if 'epochs' not in extra else cb.parse_args(
+            (['--quick'] if args.quick else []) +
+            ['--epochs', str(extra['epochs'])])
         variants.append((jitter, sigma, extra, row, CueBench(
-            cb_args, jitter, None if sigma == default[1] else sigma,
-            **extra)))
+            args_v, jitter, None if sigma == default[1] else sigma,
+            **model_extra)))
     if args.seed == 0 or any(
             parse_variant(t, default[1]) == default + ({}, )
             for t in args.variants):
@@ -272,18 +284,19 @@ def main(argv=None) -> dict:
         r = measure(bench, row, ctx, args.seed)
         r.update(jitter=jitter, sigma=sigma,
                  cue_stages=list(extra.get('cue_stages', ())),
-                 other_prob=extra.get('other_prob', default_other))
+                 other_prob=extra.get('other_prob', default_other),
+                 epochs=bench.epochs)
         out['rows'].append(r)
     out['minutes'] = round((time.time() - t0) / 60, 1)
     write_json(out, args.out, indent=1)
-    print('| jitter | sigma | cue stages | other_prob | switch | own '
+    print('| jitter | sigma | cue stages | other_prob | epochs | switch | own '
           'followed | both | AP crowded (gt cues) | AP crowded (bottom-up) | '
           'AP all (bottom-up) |')
-    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for r in out['rows']:
         stages = ''.join(map(str, r['cue_stages'])) or '-'
         print(f"| {r['jitter']:g} | {r['sigma']:g} | {stages} | "
-              f"{r['other_prob']:g} | "
+              f"{r['other_prob']:g} | {r['epochs']} | "
               f"{100 * r['cue_switch']:.1f} | "
               f"{100 * r['own_followed']:.1f} | "
               f"{100 * r['both_followed']:.1f} | "

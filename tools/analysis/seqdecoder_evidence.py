@@ -244,7 +244,9 @@ def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
     """Where each decoding places keypoints, over the first min(people, 6)
     steps of the ``probe`` images, each step scored against the person it
     lands on best: ``{decoding: (fraction of labelled keypoints within
-    radius heatmap px of the truth, mean distance in heatmap px)}``, for the
+    radius heatmap px of the truth, mean distance in heatmap px, share of
+    that person's labelled keypoints placed on it / on another person's
+    same keypoint / elsewhere)}``, for the
     steps' maxima (the paper), the maxima of sqrt(step x part) (ours,
     ``locate_by_parts``) and the steps' plateau centroids
     (:func:`disk_centroid`, ``disk_radius``: the codec's disk radius);
@@ -261,6 +263,9 @@ def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
                                    'centroid'})
     hits = {name: [] for name in decodings}
     dists = {name: [] for name in decodings}
+    # per labelled keypoint of the matched person: on it / on another
+    # person's same keypoint (within radius) / elsewhere
+    where = {name: np.zeros(3) for name in decodings}
     plateau = {'steps': [], 'part heatmaps': []}
     h, w = parts.shape[-2:]
     ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
@@ -284,6 +289,13 @@ def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
                 hits[name].append(float(frac[p]))
                 dists[name].append(float(dist[p][vis[p]].mean()))
                 best[name] = p
+                others = torch.cat([dist[:p], dist[p + 1:]])
+                other_vis = torch.cat([vis[:p], vis[p + 1:]])
+                on_other = ((others <= radius) & other_vis).any(0)
+                own = dist[p] <= radius
+                for k in torch.nonzero(vis[p]).flatten().tolist():
+                    where[name][0 if own[k] else 1 if on_other[k] else 2] \
+                        += 1
             p = best[next(iter(DECODINGS))]
             for k in torch.nonzero(vis[p]).flatten().tolist():
                 disk = ((xs - kpts[p, k, 0])**2 +
@@ -295,7 +307,8 @@ def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
                     on = hm[disk]
                     plateau[key].append(
                         float((on >= 0.9 * on.max()).float().mean()))
-    out = {name: (float(np.mean(hits[name])), float(np.mean(dists[name])))
+    out = {name: (float(np.mean(hits[name])), float(np.mean(dists[name])),
+                  *(where[name] / where[name].sum()).tolist())
            for name in decodings}
     out['plateau'] = {k: float(np.mean(v)) for k, v in plateau.items()}
     return out
@@ -373,9 +386,9 @@ def main():
     probed = probe(model, cfg, data_root, args.probe_images)
     responses = heatmap_responses(*probed)
     codec = cfg.model.head.decoder
-    placed = localisation(
+    placed, placed3 = (localisation(
         *probed, stride=codec['input_size'][0] / codec['heatmap_size'][0],
-        disk_radius=codec.get('radius', 3))
+        radius=r, disk_radius=codec.get('radius', 3)) for r in (1.5, 3.0))
 
     # report
     exact = np.trace(confusion[:, :confusion.shape[0]]) / confusion.sum()
@@ -434,10 +447,16 @@ def main():
     ] + [
         '', '**Where the keypoints land** (diagnostic; same images, no flip): '
         'labelled keypoints within 1.5 heatmap pixels of the truth, and their '
-        'mean distance to it, per step and the person it lands on best.', '',
-        '| decoding | keypoints within 1.5 px | mean distance (heatmap px) |',
-        '| --- | --- | --- |'
-    ] + [f'| {name} | {100 * v[0]:.1f} % | {v[1]:.2f} |'
+        'mean distance to it, per step and the person it lands on best; '
+        'each of that person\'s labelled keypoints placed on it, on another '
+        'person\'s same keypoint (within 1.5 px; a mixed pose), or '
+        'elsewhere; and keypoints within 3 px (coarse placement).', '',
+        '| decoding | keypoints within 1.5 px | within 3 px | mean distance '
+        '(heatmap px) | on its person | on another person | elsewhere |',
+        '| --- | --- | --- | --- | --- | --- | --- |'
+    ] + [f'| {name} | {100 * v[0]:.1f} % | {100 * placed3[name][0]:.1f} % | '
+         f'{v[1]:.2f} | {100 * v[2]:.1f} % | {100 * v[3]:.1f} % | '
+         f'{100 * v[4]:.1f} % |'
          for name, v in placed.items() if name != 'plateau'] + [
         '', '**Plateaus** (diagnostic): the share of a labelled keypoint\'s '
         f'ground-truth disk (radius {codec.get("radius", 3)} heatmap px) '
@@ -455,6 +474,7 @@ def main():
                         for name, row in jitter_ap.items()},
              responses=responses,
              localisation=placed,
+             localisation_3px=placed3,
              checkpoint=ckpt),
         osp.join(work_dir, 'seqdecoder_evidence.json'))
 
