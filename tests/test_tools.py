@@ -315,7 +315,8 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
         assert [t['sigma'] for t in cues] == [1.0], loader
     assert hjs.parse_variant('0.5/1', 2.0) == (0.5, 1.0, {})
     assert hjs.parse_variant('0', 2.0) == (0.0, 2.0, {})
-    for bad in ('a/b', '0,stages=15', '0,other=2', '0,depth=3', '0,epochs=0'):
+    for bad in ('a/b', '0,stages=15', '0,other=2', '0,depth=3', '0,epochs=0',
+                '0,input=64x48'):
         with pytest.raises(SystemExit, match='JITTER/SIGMA'):
             hjs.parse_variant(bad, 2.0)
     # model and target variants: the backbone's cue stages, ChooseCueTarget
@@ -328,6 +329,8 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
                                                         dict(epochs=120))
     assert hjs.variant_row(1.5, 2.0, dict(epochs=120), 2.0) == \
         'hintpose_1hop_jitter1.5_120e'
+    assert hjs.variant_row(*hjs.parse_variant('0,input=128x96', 2.0),
+                           2.0) == 'hintpose_1hop_jitter0_128x96'
     cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(jitter, **extra))
     assert tuple(cfg.model.backbone.cue_stages) == (3, 4)
     assert [t['other_prob'] for t in cfg.train_dataloader.dataset.pipeline

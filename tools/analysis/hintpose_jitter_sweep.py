@@ -25,10 +25,12 @@ Usage::
 
 A variant is ``JITTER`` or ``JITTER/SIGMA`` (cue-map pixels), optionally
 followed by ``,stages=DIGITS`` (e.g. ``,stages=234``), ``,other=P`` and
-``,epochs=N`` (another budget, its cosine schedule stretched). Runs resume
-from their checkpoints (``work_dirs/crowd_benchmark_cpu/
-hintpose_1hop_jitter<J>[_sigma<S>][_stages<D>][_other<P>][_<N>e]_s<seed>``);
-evaluations are cached per run.
+``,epochs=N`` (another budget, its cosine schedule stretched) and
+``,input=128x96`` (the configs' input size instead of the profile's 96x64;
+the cue map and its sigma are in cue-map pixels, so they scale with it).
+Runs resume from their checkpoints (``work_dirs/crowd_benchmark_cpu/
+hintpose_1hop_jitter<J>[_sigma<S>][_stages<D>][_other<P>][_<N>e]
+[_128x96]_s<seed>``); evaluations are cached per run.
 """
 import argparse
 import os.path as osp
@@ -78,6 +80,10 @@ def parse_variant(text: str, default_sigma: float) -> tuple:
                 extra['other_prob'] = float(value)
                 if not 0 <= extra['other_prob'] <= 1:
                     raise ValueError
+            elif key == 'input':
+                if value != '128x96':
+                    raise ValueError
+                extra['input'] = value
             elif key == 'epochs':
                 extra['epochs'] = int(value)
                 if extra['epochs'] < 1:
@@ -90,8 +96,9 @@ def parse_variant(text: str, default_sigma: float) -> tuple:
         raise SystemExit(f'hintpose_jitter_sweep: variant {text!r} is not '
                          'JITTER or JITTER/SIGMA (non-negative numbers), '
                          'optionally followed by ,stages=DIGITS (HRNet '
-                         'stages among 2, 3, 4), ,other=P (0..1) and '
-                         ',epochs=N (the budget)')
+                         'stages among 2, 3, 4), ,other=P (0..1), '
+                         ',epochs=N (the budget) and ,input=128x96 (the '
+                         "configs' input instead of the profile's)")
     return parts[0], parts[1] if len(parts) == 2 else default_sigma, extra
 
 
@@ -106,6 +113,8 @@ def variant_row(jitter: float, sigma: float, extra: dict,
         row += f"_other{extra['other_prob']:g}"
     if 'epochs' in extra:
         row += f"_{extra['epochs']}e"
+    if 'input' in extra:
+        row += f"_{extra['input']}"
     return row
 
 
@@ -253,10 +262,12 @@ def main(argv=None) -> dict:
                         f'{sigma:g}' + ''.join(
                             f', {k} {v}' for k, v in extra.items()),
                         cfg_path, kind, 1)
-        model_extra = {k: v for k, v in extra.items() if k != 'epochs'}
-        args_v = cb_args if 'epochs' not in extra else cb.parse_args(
+        model_extra = {k: v for k, v in extra.items()
+                       if k not in ('epochs', 'input')}
+        args_v = cb.parse_args(
             (['--quick'] if args.quick else []) +
-            ['--epochs', str(extra['epochs'])])
+            (['--epochs', str(extra['epochs'])] if 'epochs' in extra else
+             []) + (['--scale', 'configs'] if 'input' in extra else []))
         variants.append((jitter, sigma, extra, row, CueBench(
             args_v, jitter, None if sigma == default[1] else sigma,
             **model_extra)))
@@ -285,18 +296,20 @@ def main(argv=None) -> dict:
         r.update(jitter=jitter, sigma=sigma,
                  cue_stages=list(extra.get('cue_stages', ())),
                  other_prob=extra.get('other_prob', default_other),
-                 epochs=bench.epochs)
+                 epochs=bench.epochs,
+                 input_size='x'.join(map(str, cb.TOPDOWN_SIZES[
+                     bench.profile['scale']][0][::-1])))
         out['rows'].append(r)
     out['minutes'] = round((time.time() - t0) / 60, 1)
     write_json(out, args.out, indent=1)
-    print('| jitter | sigma | cue stages | other_prob | epochs | switch | own '
-          'followed | both | AP crowded (gt cues) | AP crowded (bottom-up) | '
-          'AP all (bottom-up) |')
-    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    print('| jitter | sigma | cue stages | other_prob | epochs | input | '
+          'switch | own followed | both | AP crowded (gt cues) | AP crowded '
+          '(bottom-up) | AP all (bottom-up) |')
+    print('| --- ' * 12 + '|')
     for r in out['rows']:
         stages = ''.join(map(str, r['cue_stages'])) or '-'
         print(f"| {r['jitter']:g} | {r['sigma']:g} | {stages} | "
-              f"{r['other_prob']:g} | {r['epochs']} | "
+              f"{r['other_prob']:g} | {r['epochs']} | {r['input_size']} | "
               f"{100 * r['cue_switch']:.1f} | "
               f"{100 * r['own_followed']:.1f} | "
               f"{100 * r['both_followed']:.1f} | "
