@@ -529,7 +529,8 @@ def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
     cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
     ds_cfg = cfg.test_dataloader.dataset
     ds_cfg.update(data_root=bench.data_root, ann_file=ann_file,
-                  bbox_file=None, data_prefix=dict(img='val/'))
+                  bbox_file=None, data_prefix=dict(
+                      img=osp.relpath(bench.img_dir, bench.data_root) + '/'))
     if edit_pipeline is not None:
         ds_cfg.pipeline = edit_pipeline([dict(t) for t in ds_cfg.pipeline])
     dataset = DATASETS.build(ds_cfg)

@@ -51,6 +51,9 @@ def parse_args(argv=None):
                    help='JITTER or JITTER/SIGMA, cue-map pixels')
     p.add_argument('--out', default=osp.join(ROOT, 'docs', 'hintpose',
                                              'jitter_sweep.json'))
+    p.add_argument('--train-pairs', type=int, default=0,
+                   help='also measure the cue-switch rates on the first N '
+                   'crowded pairs of the training images')
     p.add_argument('--seed', type=int, default=0,
                    help='train and measure this seed of every variant')
     p.add_argument('--quick', action='store_true',
@@ -219,14 +222,42 @@ def sitting_devices(run_dir: str) -> list:
     return devices
 
 
-def measure(bench: cb.Bench, row: str, ctx: dict, seed: int = 0) -> dict:
+def train_pair_switching(bench: cb.Bench, row: str, seed: int, ckpt: str,
+                         num_pairs: int) -> dict:
+    """The benchmark's cue-switch rates on the first ``num_pairs`` crowded
+    pairs (box IoU >= 0.5) of the training images instead of the
+    validation ones: does the model follow its cue on images it was trained
+    on? Cached in the run's ``train_pairs<N>/``."""
+    import copy
+    import os
+    tb = copy.copy(bench)
+    tb.val_ann = osp.join(bench.data_root,
+                          'annotations/person_keypoints_train.json')
+    tb.img_dir = osp.join(bench.data_root, 'train')
+    out_dir = osp.join(bench.run_dir(row, seed), f'train_pairs{num_pairs}')
+    os.makedirs(out_dir, exist_ok=True)
+    tb.run_dir = lambda *args, **kwargs: out_dir
+    _, _, _, pairs = cb.crowded_subset(tb.val_ann, 0.5)
+    return cb.cue_switching(tb, row, seed, ckpt,
+                            dict(sigmas=cb.sigmas(), pairs=pairs[:num_pairs]))
+
+
+def measure(bench: cb.Bench, row: str, ctx: dict, seed: int = 0,
+            train_pairs: int = 0) -> dict:
     ckpt = bench.train(row, seed)
     aps = {cue: cb.topdown_aps(bench, row, seed, ckpt, ctx, cue)
            for cue in ('bottomup', 'gt')}
     sw = cb.cue_switching(bench, row, seed, ckpt, ctx)
     run_dir = bench.run_dir(row, seed)
     timing = cb._read_json(osp.join(run_dir, 'timing.json'), {})
+    extra = {}
+    if train_pairs:
+        tr = train_pair_switching(bench, row, seed, ckpt, train_pairs)
+        extra = dict(train_cue_switch=tr['switch'],
+                     train_own_followed=tr['own'],
+                     train_both_followed=tr['both'], train_boxes=tr['n'])
     return dict(
+        extra,
         row=row, seed=seed, run_dir=osp.relpath(run_dir, ROOT),
         trained_on=sitting_devices(run_dir),
         cue_switch=sw['switch'], own_followed=sw['own'],
@@ -292,7 +323,7 @@ def main(argv=None) -> dict:
     for jitter, sigma, extra, row, bench in variants:
         print(f'[jitter sweep] jitter {jitter:g}, sigma {sigma:g} '
               f'{extra}: {row}')
-        r = measure(bench, row, ctx, args.seed)
+        r = measure(bench, row, ctx, args.seed, args.train_pairs)
         r.update(jitter=jitter, sigma=sigma,
                  cue_stages=list(extra.get('cue_stages', ())),
                  other_prob=extra.get('other_prob', default_other),
