@@ -110,9 +110,9 @@ def test_cue_block_sees_the_image_under_the_cue():
         block(x1, torch.zeros(2, 1, 8, 8))
 
 
-def test_cue_changes_the_output_once_trained():
-    hint = _build(num_hops=1)
-    torch.nn.init.normal_(hint.backbone.cue_block.proj.weight, std=0.1)
+def _two_cues_differ(hint):
+    """One image with a cue at (4, 4) and one at (12, 12): the outputs
+    differ. Returns the cues."""
     hint.eval()
     x = torch.randn(1, 3, 64, 64).expand(2, -1, -1, -1)
     cues = torch.zeros(2, 1, 16, 16)
@@ -121,6 +121,13 @@ def test_cue_changes_the_output_once_trained():
         heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
     assert not torch.allclose(heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3,
                               atol=0)
+    return cues
+
+
+def test_cue_changes_the_output_once_trained():
+    hint = _build(num_hops=1)
+    torch.nn.init.normal_(hint.backbone.cue_block.proj.weight, std=0.1)
+    _two_cues_differ(hint)
 
 
 def test_stage_cues_reach_every_branch_of_the_stages_named():
@@ -136,14 +143,7 @@ def test_stage_cues_reach_every_branch_of_the_stages_named():
     for b in blocks['s4']:
         torch.nn.init.normal_(b.proj.weight, std=0.1)
     assert hint.backbone.cue_block.proj.weight.abs().max() == 0
-    hint.eval()
-    x = torch.randn(1, 3, 64, 64).expand(2, -1, -1, -1)
-    cues = torch.zeros(2, 1, 16, 16)
-    cues[0, 0, 4, 4] = cues[1, 0, 12, 12] = 1
-    with torch.no_grad():
-        heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
-    assert not torch.allclose(heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3,
-                              atol=0)
+    cues = _two_cues_differ(hint)
     pooled = hint.backbone._pool_cue(cues[:, :, :15, :13], 3)  # odd sizes
     assert pooled.shape == (2, 1, 2, 2) and pooled.amax() == 1
     with pytest.raises(ValueError, match='cue_stages'):
