@@ -1,21 +1,23 @@
-"""Does HintPose follow its cue when the training cue is not jittered onto
-other people?
+"""What HintPose needs to follow its cue, one change at a time.
 
-``hintpose_cue_ambiguity.py`` measured that the configs' training cue
-jitter (1.5 cue-map px, ours; the report says only that the joint's
-position is "augmented") puts about a third of the crowded training cues
-nearer another person's joint than the target's. Both the jitter and the
-cue's sigma (2 cue-map px) are in cue-map pixels, so the benchmark's small
-input (96x64, a 24x16 cue map) makes them 2.7 times larger against the
-person than in the COCO configs (256x192, 64x48). This trains the crowd
-benchmark's HintPose cue-only row (1 hop, seed 0 unless ``--seed``, the
-benchmark's profile and budget) once per variant, a training jitter and optionally a cue sigma
-(used in training and at test time), and measures what the benchmark's
-hintpose section measures: the cue-switch rates on the two-person boxes and
-AP with ground-truth and bottom-up cues. A variant may also feed the cue
-again at later HRNet stages (``HintHRNet.cue_stages``, ours) or change the
-share of crowded crops that teach the other person (``ChooseCueTarget``'s
-``other_prob``). The configs' own variant is the benchmark's
+The first question was the training cue's jitter.
+``hintpose_cue_ambiguity.py`` measured that the configs' training cue jitter
+(1.5 cue-map px, ours; the report says only that the joint's position is
+"augmented") puts about a third of the crowded training cues nearer another
+person's joint than the target's. Both the jitter and the cue's sigma (2
+cue-map px) are in cue-map pixels, so the benchmark's small input (96x64, a
+24x16 cue map) makes them 2.7 times larger against the person than in the
+COCO configs (256x192, 64x48). This trains the crowd benchmark's HintPose
+cue-only row (1 hop, seed 0 unless ``--seed``, the benchmark's profile and
+budget) once per variant, a training jitter and optionally a cue sigma (used
+in training and at test time), and measures what the benchmark's hintpose
+section measures: the cue-switch rates on the two-person boxes and AP with
+ground-truth and bottom-up cues. A variant may also feed the cue again at
+later HRNet stages (``HintHRNet.cue_stages``, ours) or change the share of
+crowded crops that teach the other person (``ChooseCueTarget``'s
+``other_prob``), train longer, or train at the configs' 128x96 input. With
+``--train-pairs N`` the switch rates are also measured on N crowded pairs
+of the training images. The configs' own variant is the benchmark's
 ``hintpose_1hop`` run (reused, not retrained).
 
 Usage::
