@@ -239,32 +239,33 @@ def disk_centroid(heatmaps, radius: float):
                         (weight * ys).sum((1, 2)) / total], -1)
 
 
-def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
-                 disk_radius: float = 2.0) -> dict:
+def localisation(samples, parts, steps, stride: float,
+                 radii=(1.5, 3.0), disk_radius: float = 3.0) -> dict:
     """Where each decoding places keypoints, over the first min(people, 6)
     steps of the ``probe`` images, each step scored against the person it
-    lands on best: ``{decoding: (fraction of labelled keypoints within
-    radius heatmap px of the truth, mean distance in heatmap px, share of
-    that person's labelled keypoints placed on it / on another person's
-    same keypoint / elsewhere)}``, for the
-    steps' maxima (the paper), the maxima of sqrt(step x part) (ours,
-    ``locate_by_parts``) and the steps' plateau centroids
-    (:func:`disk_centroid`, ``disk_radius``: the codec's disk radius);
-    and ``plateau``: {heatmap: the mean share of a labelled keypoint's
-    ground-truth disk where the heatmap is within 10 % of its maximum on
-    that disk} for the steps and the part heatmaps (1 / disk area: one
-    sharp peak; 1.0: a flat disk, whose maximum may be anywhere in it).
-    ``stride``: input pixels per heatmap pixel."""
+    lands on best, for the steps' maxima (the paper), the maxima of
+    sqrt(step x part) (ours, ``locate_by_parts``) and the steps' plateau
+    centroids (:func:`disk_centroid`; ``disk_radius``: the codec's disk
+    radius). Per decoding: ``within`` {r: mean fraction of labelled
+    keypoints within r heatmap px of the truth} for each of ``radii``;
+    ``mean_distance`` (heatmap px); and, at the first radius, the share of
+    that person's labelled keypoints placed ``on_person`` / ``on_other``
+    (another person's same keypoint) / ``elsewhere``. And ``plateau``:
+    {heatmap: the mean share of a labelled keypoint's ground-truth disk
+    where the heatmap is within 10 % of its maximum on that disk} for the
+    steps and the part heatmaps (1 / disk area: one sharp peak; 1.0: a
+    flat disk, whose maximum may be anywhere in it). ``stride``: input
+    pixels per heatmap pixel."""
     import torch
     from mmpose.codecs.utils import get_heatmap_maximum
 
     from mmpose_occlusion.models.heads import locate_on_parts
     decodings = dict(DECODINGS, **{'steps, plateau centroid (diagnostic)':
                                    'centroid'})
-    hits = {name: [] for name in decodings}
+    hits = {name: {r: [] for r in radii} for name in decodings}
     dists = {name: [] for name in decodings}
     # per labelled keypoint of the matched person: on it / on another
-    # person's same keypoint (within radius) / elsewhere
+    # person's same keypoint (within radii[0]) / elsewhere
     where = {name: np.zeros(3) for name in decodings}
     plateau = {'steps': [], 'part heatmaps': []}
     h, w = parts.shape[-2:]
@@ -284,15 +285,17 @@ def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
                     xy = torch.from_numpy(get_heatmap_maximum(
                         hm.numpy())[0])
                 dist = (xy[None] - kpts).norm(dim=-1)  # (P, K)
-                frac = ((dist <= radius) & vis).sum(1) / vis.sum(1)
-                p = int(frac.argmax())
-                hits[name].append(float(frac[p]))
+                for r in radii:
+                    frac = ((dist <= r) & vis).sum(1) / vis.sum(1)
+                    hits[name][r].append(float(frac.max()))
+                    if r == radii[0]:
+                        p = int(frac.argmax())
                 dists[name].append(float(dist[p][vis[p]].mean()))
                 best[name] = p
                 others = torch.cat([dist[:p], dist[p + 1:]])
                 other_vis = torch.cat([vis[:p], vis[p + 1:]])
-                on_other = ((others <= radius) & other_vis).any(0)
-                own = dist[p] <= radius
+                on_other = ((others <= radii[0]) & other_vis).any(0)
+                own = dist[p] <= radii[0]
                 for k in torch.nonzero(vis[p]).flatten().tolist():
                     where[name][0 if own[k] else 1 if on_other[k] else 2] \
                         += 1
@@ -307,9 +310,14 @@ def localisation(samples, parts, steps, stride: float, radius: float = 1.5,
                     on = hm[disk]
                     plateau[key].append(
                         float((on >= 0.9 * on.max()).float().mean()))
-    out = {name: (float(np.mean(hits[name])), float(np.mean(dists[name])),
-                  *(where[name] / where[name].sum()).tolist())
-           for name in decodings}
+    out = {}
+    for name in decodings:
+        share = where[name] / where[name].sum()
+        out[name] = dict(
+            within={r: float(np.mean(v)) for r, v in hits[name].items()},
+            mean_distance=float(np.mean(dists[name])),
+            on_person=float(share[0]), on_other=float(share[1]),
+            elsewhere=float(share[2]))
     out['plateau'] = {k: float(np.mean(v)) for k, v in plateau.items()}
     return out
 
@@ -386,16 +394,17 @@ def main():
     probed = probe(model, cfg, data_root, args.probe_images)
     responses = heatmap_responses(*probed)
     codec = cfg.model.head.decoder
-    placed, placed3 = (localisation(
+    placed = localisation(
         *probed, stride=codec['input_size'][0] / codec['heatmap_size'][0],
-        radius=r, disk_radius=codec.get('radius', 3)) for r in (1.5, 3.0))
+        disk_radius=codec.get('radius', 3))
 
     # report
     exact = np.trace(confusion[:, :confusion.shape[0]]) / confusion.sum()
     lines = [
-        f'Sequential decoder ({osp.basename(CONFIG)}, ' + (
-            f'checkpoint {osp.relpath(ckpt, ROOT)}' if args.checkpoint else
-            f'{args.epochs} epochs, CPU') + '), MMPose inference_bottomup with flip test, stop at 0.05.', '',
+        f'Sequential decoder ({osp.basename(CONFIG)}, ' +
+        (f'checkpoint {osp.relpath(ckpt, ROOT)}'
+         if args.checkpoint else f'{args.epochs} epochs, CPU') +
+        '), MMPose inference_bottomup with flip test, stop at 0.05.', '',
         f'**Counting** (paper Fig. 6): rows = annotated people, columns = '
         f'people emitted; {100 * exact:.1f} % of the '
         f'{confusion.sum()} validation images exactly right.', '',
@@ -454,9 +463,10 @@ def main():
         '| decoding | keypoints within 1.5 px | within 3 px | mean distance '
         '(heatmap px) | on its person | on another person | elsewhere |',
         '| --- | --- | --- | --- | --- | --- | --- |'
-    ] + [f'| {name} | {100 * v[0]:.1f} % | {100 * placed3[name][0]:.1f} % | '
-         f'{v[1]:.2f} | {100 * v[2]:.1f} % | {100 * v[3]:.1f} % | '
-         f'{100 * v[4]:.1f} % |'
+    ] + [f'| {name} | {100 * v["within"][1.5]:.1f} % | '
+         f'{100 * v["within"][3.0]:.1f} % | {v["mean_distance"]:.2f} | '
+         f'{100 * v["on_person"]:.1f} % | {100 * v["on_other"]:.1f} % | '
+         f'{100 * v["elsewhere"]:.1f} % |'
          for name, v in placed.items() if name != 'plateau'] + [
         '', '**Plateaus** (diagnostic): the share of a labelled keypoint\'s '
         f'ground-truth disk (radius {codec.get("radius", 3)} heatmap px) '
@@ -474,7 +484,6 @@ def main():
                         for name, row in jitter_ap.items()},
              responses=responses,
              localisation=placed,
-             localisation_3px=placed3,
              checkpoint=ckpt),
         osp.join(work_dir, 'seqdecoder_evidence.json'))
 
