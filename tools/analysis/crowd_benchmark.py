@@ -518,9 +518,11 @@ def sigmas() -> np.ndarray:
 
 
 def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
-              edit_pipeline=None) -> Dict[int, np.ndarray]:
+              edit_pipeline=None,
+              img_dir: Optional[str] = None) -> Dict[int, np.ndarray]:
     """Every pose a top-down model gives for each box of ``ann_file``
-    (ground-truth boxes): {annotation id: (N, K, 2)}."""
+    (ground-truth boxes), its images in ``img_dir`` (default the
+    validation images): {annotation id: (N, K, 2)}."""
     import torch
     from mmengine.dataset import pseudo_collate
     from mmpose.apis import init_model
@@ -529,8 +531,8 @@ def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
     cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
     ds_cfg = cfg.test_dataloader.dataset
     ds_cfg.update(data_root=bench.data_root, ann_file=ann_file,
-                  bbox_file=None, data_prefix=dict(
-                      img=osp.relpath(bench.img_dir, bench.data_root) + '/'))
+                  bbox_file=None, data_prefix=dict(img=osp.relpath(
+                      img_dir or bench.img_dir, bench.data_root) + '/'))
     if edit_pipeline is not None:
         ds_cfg.pipeline = edit_pipeline([dict(t) for t in ds_cfg.pipeline])
     dataset = DATASETS.build(ds_cfg)
@@ -632,15 +634,25 @@ def recall_on_pairs(bench: Bench, row: str, seed: int, ckpt: str,
 
 
 def cue_switching(bench: Bench, row: str, seed: int, ckpt: str,
-                  ctx: dict) -> dict:
+                  ctx: dict, split: str = 'val') -> dict:
     """``cue_switch`` rates: each pair box run with a cue on its own person
     and one on the other (each person's labelled joint nearest its centroid
     inside the box). The stock model takes no cue: its one pose is scored
-    for both. A person in several pairs is scored once, with its first."""
+    for both. A person in several pairs is scored once, with its first.
+    ``ctx['pairs']`` are pairs of the ``split``'s images; another split
+    than the validation one is cached in the run's
+    ``<split>_pairs<number of pairs>/``."""
     from hintpose_evidence import nearest_centroid_joint
 
     from mmpose_occlusion.evaluation import cue_switch, rates
     run_dir = bench.run_dir(row, seed)
+    ann_file, img_dir = bench.val_ann, bench.img_dir
+    if split != 'val':
+        run_dir = osp.join(run_dir, f'{split}_pairs{len(ctx["pairs"])}')
+        os.makedirs(run_dir, exist_ok=True)
+        ann_file = osp.join(bench.data_root,
+                            f'annotations/person_keypoints_{split}.json')
+        img_dir = osp.join(bench.data_root, split)
 
     def fn():
         boxes, cues = {}, {}
@@ -652,13 +664,13 @@ def cue_switching(bench: Bench, row: str, seed: int, ckpt: str,
             boxes[own['id']] = (own, other)
             cues[str(own['id'])] = [pa.tolist(), pb.tolist()]
         cue_file = write_json(cues, osp.join(run_dir, 'switch_cues.json'))
-        with open(bench.val_ann) as f:
+        with open(ann_file) as f:
             coco = json.load(f)
         coco['annotations'] = [own for own, _ in boxes.values()]
         ann = write_json(coco, osp.join(run_dir, 'switch_gt.json'))
         edit = hint_pipeline('bottomup', cue_file) if row in HINT_ROWS \
             else None
-        poses = run_poses(bench, row, ckpt, ann, edit)
+        poses = run_poses(bench, row, ckpt, ann, edit, img_dir)
         flags = []
         for own, other in boxes.values():
             p = poses[own['id']]

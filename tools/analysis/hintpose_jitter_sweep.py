@@ -109,7 +109,7 @@ def parse_variant(text: str, default_sigma: float) -> tuple:
 
 def variant_row(jitter: float, sigma: float, extra: dict,
                 default_sigma: float) -> str:
-    """The run's row name (its work_dir is ``<row>_s0``)."""
+    """The run's row name (its work_dir is ``<row>_s<seed>``)."""
     row = f'{BASE_ROW}_jitter{jitter:g}' + (
         f'_sigma{sigma:g}' if sigma != default_sigma else '')
     if 'cue_stages' in extra:
@@ -230,18 +230,11 @@ def train_pair_switching(bench: cb.Bench, row: str, seed: int, ckpt: str,
     pairs (box IoU >= 0.5) of the training images instead of the
     validation ones: does the model follow its cue on images it was trained
     on? Cached in the run's ``train_pairs<N>/``."""
-    import copy
-    import os
-    tb = copy.copy(bench)
-    tb.val_ann = osp.join(bench.data_root,
-                          'annotations/person_keypoints_train.json')
-    tb.img_dir = osp.join(bench.data_root, 'train')
-    out_dir = osp.join(bench.run_dir(row, seed), f'train_pairs{num_pairs}')
-    os.makedirs(out_dir, exist_ok=True)
-    tb.run_dir = lambda *args, **kwargs: out_dir
-    _, _, _, pairs = cb.crowded_subset(tb.val_ann, 0.5)
-    return cb.cue_switching(tb, row, seed, ckpt,
-                            dict(sigmas=cb.sigmas(), pairs=pairs[:num_pairs]))
+    ann = osp.join(bench.data_root, 'annotations/person_keypoints_train.json')
+    _, _, _, pairs = cb.crowded_subset(ann, 0.5)
+    return cb.cue_switching(bench, row, seed, ckpt,
+                            dict(sigmas=cb.sigmas(), pairs=pairs[:num_pairs]),
+                            split='train')
 
 
 def measure(bench: cb.Bench, row: str, ctx: dict, seed: int = 0,
