@@ -180,7 +180,8 @@ def test_proposal_filter_benchmark_default_row_is_the_filter_default():
     default = CoarsePoseFilter(pose_source=None)
     for key, value in rows[bpf.DEFAULT_LABEL].items():
         assert getattr(default, key) == value, key
-    assert rows[bpf.ALGORITHM1] == dict(unposed_score_thr=None)
+    assert rows[bpf.ALGORITHM1] == dict(unposed_score_thr=None,
+                                        pairing='score')
 
 
 def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):

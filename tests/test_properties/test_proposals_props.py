@@ -199,17 +199,18 @@ def scenes(draw):
 @given(scene=scenes(), delta_kpt=st.integers(0, 3),
        unposed=st.sampled_from([None, 0.6]),
        partial=st.sampled_from([None, 0.3]),
-       oks_thr=st.sampled_from([0.5, 0.9]))
+       oks_thr=st.sampled_from([0.5, 0.9]),
+       pairing=st.sampled_from(['score', 'best']))
 def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
                                                         unposed, partial,
-                                                        oks_thr):
+                                                        oks_thr, pairing):
     bboxes, box_scores, kpts, kpt_scores = scene
     j, (p, k) = len(bboxes), kpts.shape[:2]
     sigmas = np.full(k, 0.08, np.float32)
     f = CoarsePoseFilter(pose_source=None, delta_kpt=delta_kpt,
                          oks_thr=oks_thr, sigmas=sigmas,
                          unposed_score_thr=unposed,
-                         partial_pose_score_thr=partial)
+                         partial_pose_score_thr=partial, pairing=pairing)
     out = f(bboxes, box_scores, poses=(kpts, kpt_scores))
     q = len(out)
     # shapes and dtypes agree
@@ -256,10 +257,9 @@ def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
         assert n_posed == q, 'Algorithm 1 keeps only boxes with a pose'
     else:
         assert (out.source[n_posed:] >= 0).all()
-        # strong, or (ours) weaker with a partial pose (1..delta_kpt
-        # confident keypoints, at least inside_frac of them) in the box
+        # strong, or (ours) weaker with a confident coarse keypoint of
+        # any pose in the box
         conf_all = (kpt_scores > f.score_thr) & np.isfinite(kpts).all(-1)
-        n_conf = conf_all.sum(1)
         for i in out.source[n_posed:]:
             if box_scores[i] >= unposed:
                 continue
@@ -268,11 +268,9 @@ def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
             inside = conf_all & (kpts[..., 0] >= x1) & (
                 kpts[..., 0] <= x2) & (kpts[..., 1] >= y1) & (
                     kpts[..., 1] <= y2)
-            n_in = inside.sum(1)
-            assert ((n_conf >= 1) & (n_conf <= delta_kpt) & (n_in > 0)
-                    & (n_in >= f.inside_frac * n_conf)).any(), (
-                        f'box {i} kept below unposed_score_thr without a '
-                        'partial pose in it')
+            assert inside.any(), (
+                f'box {i} kept below unposed_score_thr without a coarse '
+                'keypoint in it')
     if not (p and j):
         assert n_posed == 0
         return

@@ -24,7 +24,8 @@ def _poses(*poses):
 
 
 def _filter(**kw):
-    """Algorithm 1 as published, unless a test asks for the unposed rule."""
+    """Algorithm 1 (with our best-box-first order, ``pairing='best'``),
+    unless a test asks for the unposed rules or the published order."""
     return CoarsePoseFilter(pose_source=None,
                             **dict(dict(unposed_score_thr=None), **kw))
 
@@ -195,11 +196,12 @@ def test_strong_boxes_without_a_pose_only_with_the_option():
     np.testing.assert_array_equal(p.source, [0, 2])
 
 
-def test_weaker_boxes_with_a_partial_pose_are_kept():
+def test_weaker_boxes_with_coarse_keypoints_are_kept():
     """Ours: an unposed box scoring below ``unposed_score_thr`` stays when a
-    partial coarse pose (1..delta_kpt confident keypoints) lies in it and
-    it overlaps no proposal; without a partial pose, or below
-    ``partial_pose_score_thr``, or overlapping a kept box, it goes."""
+    confident coarse keypoint lies in it (a partial pose, one mostly
+    outside the box, or one kept in another box) and it overlaps no
+    proposal; with no keypoint in it, or below ``partial_pose_score_thr``,
+    or overlapping a kept box, it goes."""
     boxes = [[0, 0, 100, 100],  # a full pose
              [200, 0, 300, 100],  # 0.45, a partial pose: a person
              [400, 0, 500, 100],  # 0.45, nothing in it: a false box
@@ -220,12 +222,35 @@ def test_weaker_boxes_with_a_partial_pose_are_kept():
         p = CoarsePoseFilter(pose_source=None, **kw)(boxes, scores,
                                                       poses=poses)
         np.testing.assert_array_equal(p.source, [0])
-    # a pose with more than delta_kpt keypoints is not partial: it would
-    # have kept the box itself
+    # a pose with more than delta_kpt keypoints keeps the box itself
     p = default(boxes[2:3], [0.45], poses=_poses(_pose(450, 50, n=4)))
     np.testing.assert_array_equal(p.source, [0])
+    # one keypoint of three inside: under inside_frac, so the pose is not
+    # in the box, yet the model saw part of a person there
+    head = _pose(350, 50, n=3)
+    head[0][0] = [450, 50]
+    p = default(boxes[2:3], [0.45], poses=_poses(head))
+    np.testing.assert_array_equal(p.source, [0])
+    p = CoarsePoseFilter(pose_source=None, partial_pose_score_thr=None)(
+        boxes[2:3], [0.45], poses=_poses(head))
+    assert len(p.source) == 0
     with pytest.raises(ValueError, match='partial_pose_score_thr'):
         CoarsePoseFilter(pose_source=None, partial_pose_score_thr=0.7)
+
+
+def test_algorithm1_as_published_walks_boxes_by_score():
+    """``pairing='score'`` (Algorithm 1 as published): b, standing inside
+    a's stronger box, is met there first and recovered with a kpt2box box,
+    and its own weaker box is then dropped; the default walks b's own box
+    first."""
+    a, b = _pose(30, 50), _pose(70, 50)
+    boxes = [[0, 0, 100, 100], [55, 20, 85, 80]]
+    p = _filter(pairing='score')(boxes, [0.9, 0.6], poses=_poses(a, b))
+    np.testing.assert_array_equal(p.source, [0, -1])
+    p = _filter()(boxes, [0.9, 0.6], poses=_poses(a, b))
+    np.testing.assert_array_equal(p.source, [0, 1])
+    with pytest.raises(ValueError, match='pairing'):
+        _filter(pairing='matching')
 
 
 def test_keypoints_that_are_not_finite_are_not_confident():

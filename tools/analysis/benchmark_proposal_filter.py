@@ -8,9 +8,11 @@ Gaussian noise, hidden ones often lost, plus a few stray fragments of 1-3
 keypoints). Then, side by side on the same boxes and poses:
 
 - box NMS (MMPose's ``nms``) at several IoU thresholds, and
-- ``CoarsePoseFilter``: Algorithm 1 as published; with the rule that
-  keeps strong boxes without a pose (``unposed_score_thr``, ours); and its
-  default, which also keeps weaker boxes with a partial coarse pose in them
+- ``CoarsePoseFilter``: Algorithm 1 as published (tuples by box score,
+  ``pairing='score'``); with every pose's best-fitting box first
+  (``pairing='best'``, ours); with the rule that also keeps strong boxes
+  without a pose (``unposed_score_thr``, ours); and its default, which also
+  keeps weaker boxes with a confident coarse keypoint in them
   (``partial_pose_score_thr``, ours),
 
 each giving the proposals the pose estimator would run on. Reported: pose
@@ -40,20 +42,26 @@ from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data
 NMS_THRS = (0.3, 0.5, 0.6, 0.7, 0.8)
 # the filter's rules for boxes without a pose (ours): keep strong ones
 # (unposed_score_thr; the simulated false positives score below 0.6), and
-# weaker ones with a partial coarse pose in them (partial_pose_score_thr)
+# weaker ones with a confident coarse keypoint in them
+# (partial_pose_score_thr)
 DEFAULT_UNPOSED = 0.6  # CoarsePoseFilter's defaults
 DEFAULT_PARTIAL = 0.3
-ALGORITHM1 = 'coarse-pose filter (Algorithm 1)'
-DEFAULT_LABEL = (f'coarse-pose filter + unposed boxes >= {DEFAULT_UNPOSED}'
-                 f' + partial poses >= {DEFAULT_PARTIAL} (default)')
+ALGORITHM1 = 'coarse-pose filter (Algorithm 1 as published)'
+DEFAULT_LABEL = (f'coarse-pose filter, best box first + unposed boxes >= '
+                 f'{DEFAULT_UNPOSED} + boxes with coarse keypoints >= '
+                 f'{DEFAULT_PARTIAL} '
+                 '(default)')
 FILTER_VARIANTS = (
-    (ALGORITHM1, dict(unposed_score_thr=None)),
-    (f'coarse-pose filter + unposed boxes >= {DEFAULT_UNPOSED}',
-     dict(unposed_score_thr=DEFAULT_UNPOSED, partial_pose_score_thr=None)),
-    ('coarse-pose filter + unposed boxes >= 0.8',
-     dict(unposed_score_thr=0.8, partial_pose_score_thr=None)),
+    (ALGORITHM1, dict(unposed_score_thr=None, pairing='score')),
+    ('coarse-pose filter, best box first',
+     dict(unposed_score_thr=None, pairing='best')),
+    (f'coarse-pose filter, best box first + unposed boxes >= '
+     f'{DEFAULT_UNPOSED}',
+     dict(unposed_score_thr=DEFAULT_UNPOSED, partial_pose_score_thr=None,
+          pairing='best')),
     (DEFAULT_LABEL, dict(unposed_score_thr=DEFAULT_UNPOSED,
-                         partial_pose_score_thr=DEFAULT_PARTIAL)),
+                         partial_pose_score_thr=DEFAULT_PARTIAL,
+                         pairing='best')),
 )
 REAL = osp.join(osp.dirname(ROOT), 'shared', 'data', 'real')
 REAL_FILES = [
