@@ -62,6 +62,12 @@ def test_quick_benchmark_writes_every_section(quick_run):
     seq = res['seqdecoder']
     assert set(seq['exact_count_rate']) == {'steps', 'steps_x_parts'}
     assert set(seq['ap_by_people']) == {'steps', 'steps_x_parts'}
+    # the decoder's people as DetPoseNet's coarse poses: the layouts of the
+    # pooled quick seeds and the chain
+    assert seq['filter']['layout']['seeds'] == 2
+    assert seq['filter']['layout']['people'] > 0
+    assert seq['filter']['chain']['runs_per_person'] >= 0
+    assert det['layouts']['synthetic, simulated poses']['seeds'] == 2
     for row in ('stock', 'mipnet', 'hintpose_3hop', 'detposenet'):
         section = 'hintpose' if row.startswith('hint') else row
         ap = res[section]['rows'][row]['ap']

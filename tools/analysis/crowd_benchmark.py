@@ -728,19 +728,43 @@ def bottomup_results(bench: Bench, row: str, seed: int, ckpt: str,
 # DetPoseNet's proposal stage
 # --------------------------------------------------------------------------
 # simulation seeds pooled by the filter's layout figures: the real layouts
-# are small (one person of COCO-mini val is 1.5 % of one seed's recall)
+# are small (one person of COCO-mini val is 1.5 % of one seed's recall);
+# --quick pools 2
 FILTER_SEEDS = tuple(range(20))
 
 
+def filter_seeds(bench: Bench) -> tuple:
+    return FILTER_SEEDS[:2] if bench.args.quick else FILTER_SEEDS
+
+
+def layout_row(bench: Bench, path: str, pose_fn=None) -> dict:
+    """Box NMS (its best IoU threshold), the coarse-pose filter (default)
+    and Algorithm 1 as published on one layout: simulated detections of the
+    pooled ``filter_seeds``, coarse poses simulated or ``pose_fn``'s."""
+    import benchmark_proposal_filter as bpf
+    seeds = filter_seeds(bench)
+    data = [d for seed in seeds
+            for d in bpf.layouts(path, seed, pose_fn=pose_fn)]
+    people, boxes_in, rows, _ = bpf.evaluate(path, data, repeats=0)
+    table = {label: dict(runs=runs, recall=rec)
+             for label, runs, rec, _ in rows}
+    best = bpf.best_nms(rows)[0]
+    filt = table[bpf.DEFAULT_LABEL]
+    alg1 = table[bpf.ALGORITHM1]
+    return dict(
+        images=len(data), people=people, boxes=boxes_in, seeds=len(seeds),
+        filter_recall=filt['recall'], filter_runs_per_person=filt['runs'],
+        algorithm1_recall=alg1['recall'],
+        algorithm1_runs_per_person=alg1['runs'], best_nms=best,
+        best_nms_recall=table[best]['recall'],
+        best_nms_runs_per_person=table[best]['runs'])
+
+
 def filter_layouts(bench: Bench, ae_poses=None) -> dict:
-    """Runs per person and person recall of box NMS (its best IoU
-    threshold) and of the coarse-pose filter (its default, with our rules
-    for boxes without a pose; and Algorithm 1 as published) on simulated
-    detections, with simulated coarse poses, on the synthetic validation set
-    and the real layouts; on the synthetic set also with the AE model's
-    poses (``ae_poses``: image file name -> (keypoints, scores)). The
-    simulations of ``FILTER_SEEDS`` are pooled (``people``: person
-    instances over the seeds)."""
+    """``layout_row`` on the synthetic validation set and the real layouts
+    with simulated coarse poses; on the synthetic set also with the AE
+    model's poses (``ae_poses``: image file name -> (keypoints,
+    scores)). ``people``: person instances over the pooled seeds."""
     import benchmark_proposal_filter as bpf
     files = {'synthetic': bench.val_ann}
     for name, path in (('coco_mini_val', bpf.REAL_FILES[0]),
@@ -752,28 +776,54 @@ def filter_layouts(bench: Bench, ae_poses=None) -> dict:
             files[name] = real
     out = {}
     for name, path in files.items():
-        variants = {'simulated poses': None}
+        out[f'{name}, simulated poses'] = layout_row(bench, path)
         if name == 'synthetic' and ae_poses is not None:
-            variants['AE poses'] = ae_poses
-        for poses_name, pose_fn in variants.items():
-            data = [d for seed in FILTER_SEEDS
-                    for d in bpf.layouts(path, seed, pose_fn=pose_fn)]
-            people, boxes_in, rows, _ = bpf.evaluate(path, data, repeats=0)
-            table = {label: dict(runs=runs, recall=rec)
-                     for label, runs, rec, _ in rows}
-            best = bpf.best_nms(rows)[0]
-            filt = table[bpf.DEFAULT_LABEL]
-            alg1 = table[bpf.ALGORITHM1]
-            out[f'{name}, {poses_name}'] = dict(
-                images=len(data), people=people, boxes=boxes_in,
-                seeds=len(FILTER_SEEDS),
-                filter_recall=filt['recall'],
-                filter_runs_per_person=filt['runs'],
-                algorithm1_recall=alg1['recall'],
-                algorithm1_runs_per_person=alg1['runs'],
-                best_nms=best, best_nms_recall=table[best]['recall'],
-                best_nms_runs_per_person=table[best]['runs'])
+            out[f'{name}, AE poses'] = layout_row(bench, path, ae_poses)
     return out
+
+
+def seqdec_filter(bench: Bench) -> dict:
+    """DetPoseNet's coarse-pose filter fed by the sequential decoder's
+    people (seed 0, steps x parts decoding, as ``bottomup_results`` wrote
+    them): ``layout_row`` on the synthetic set, and the chain with the
+    DetPoseNet refinement (seed 0) on the validation images."""
+    import mmcv
+    from detposenet_evidence import CachedPoses, _key, run_chain
+
+    from mmpose_occlusion.proposals import CoarsePoseFilter
+    run_dir = bench.run_dir('seqdecoder', 0)
+    results = _read_json(osp.join(run_dir, 'results_steps_x_parts.json'),
+                         [])
+    images = _read_json(bench.val_ann, {})['images']
+    k = 17
+    by_id = {}
+    for r in results:
+        by_id.setdefault(r['image_id'], []).append(
+            np.asarray(r['keypoints'], np.float32).reshape(k, 3))
+    poses = {}
+    for info in images:
+        people = by_id.get(info['id'], [])
+        arr = np.stack(people) if people else np.zeros((0, k, 3),
+                                                        np.float32)
+        poses[info['file_name']] = (arr[..., :2], arr[..., 2])
+
+    def fn():
+        out = dict(layout=layout_row(bench, bench.val_ann, poses.get))
+        source = CachedPoses(None)
+        for name, p in poses.items():
+            source.cache[_key(mmcv.imread(osp.join(bench.img_dir,
+                                                   name)))] = p
+        _, _, cfg_path, kind, _ = ROWS['detposenet']
+        ap, runs = run_chain(cfg_path, bench.train('detposenet', 0),
+                             CoarsePoseFilter(pose_source=source),
+                             bench.val_ann, bench.img_dir,
+                             osp.join(run_dir, 'chain_filter_seqdec.json'),
+                             cfg_edit=bench.cfg_edit(kind, 'detposenet'),
+                             device=bench.device)
+        out['chain'] = dict(ap=ap, runs_per_person=runs)
+        return out
+
+    return bench.cached(run_dir, 'filter_seqdec', fn)
 
 
 def chain_aps(bench: Bench, row: str, seed: int, ckpt: str,
@@ -1189,7 +1239,7 @@ def bottomup_row(bench: Bench, row: str, ctx: dict) -> dict:
 def section_seqdecoder(bench: Bench, ctx: dict) -> dict:
     row = bottomup_row(bench, 'seqdecoder', ctx)
     return dict(
-        rows=dict(seqdecoder=row),
+        rows=dict(seqdecoder=row), filter=seqdec_filter(bench),
         exact_count_rate={k: v['exact'] for k, v in row['counts'].items()},
         ap_by_people={k: v['by_people']
                       for k, v in row['decodings'].items()})
@@ -1477,7 +1527,8 @@ def write_report(bench: Bench, results: dict) -> str:
             '', 'Simulated detections (jitter 5 %, 80 % duplicated, one '
             'false positive per image, 5 % missed) on each layout; coarse '
             'poses simulated from the annotations, or the AE model\'s; '
-            f'{len(FILTER_SEEDS)} simulation seeds pooled (people: person '
+            f'{len(filter_seeds(bench))} simulation seeds pooled (people: '
+            'person '
             'instances over the seeds). Algorithm 1 as published; the '
             'filter\'s default adds our best-box-first order and our rules '
             'for boxes without a pose (docs/detposenet.md).', '',
@@ -1485,7 +1536,11 @@ def write_report(bench: Bench, results: dict) -> str:
             '| best NMS recall (IoU) | filter runs/person | NMS runs/person |',
             '| --- | --- | --- | --- | --- | --- | --- |'
         ]
-        for k, v in det['layouts'].items():
+        layouts = dict(det['layouts'])
+        sf = results.get('seqdecoder', {}).get('filter')
+        if sf:
+            layouts['synthetic, sequential decoder poses'] = sf['layout']
+        for k, v in layouts.items():
             alg1 = v.get('algorithm1_recall')
             lines.append(
                 f'| {k} | {v["people"]} | {fmt(v["filter_recall"])} % | '
@@ -1502,6 +1557,12 @@ def write_report(bench: Bench, results: dict) -> str:
             f'| coarse-pose filter (AE poses) | {fmt(ch["filter"]["ap"])} | '
             f'{fmt(ch["filter"]["runs_per_person"], 1, 2)} |'
         ]
+        sf = results.get('seqdecoder', {}).get('filter')
+        if sf:
+            lines.append(
+                '| coarse-pose filter (sequential decoder poses, seed 0 '
+                f'of each) | {fmt(sf["chain"]["ap"])} | '
+                f'{sf["chain"]["runs_per_person"]:.2f} |')
     seq = results.get('seqdecoder')
     if seq:
         r = seq['rows']['seqdecoder']
