@@ -198,10 +198,11 @@ def test_strong_boxes_without_a_pose_only_with_the_option():
 
 def test_weaker_boxes_with_coarse_keypoints_are_kept():
     """Ours: an unposed box scoring below ``unposed_score_thr`` stays when a
-    confident coarse keypoint lies in it (a partial pose, one mostly
-    outside the box, or one kept in another box) and it overlaps no
-    proposal; with no keypoint in it, or below ``partial_pose_score_thr``,
-    or overlapping a kept box, it goes."""
+    confident keypoint of a pose no kept proposal accounts for lies in it
+    (a partial pose, or one mostly outside the box) and it overlaps no
+    proposal; with no such keypoint in it (none, or only a kept person's),
+    or below ``partial_pose_score_thr``, or overlapping a kept box, it
+    goes."""
     boxes = [[0, 0, 100, 100],  # a full pose
              [200, 0, 300, 100],  # 0.45, a partial pose: a person
              [400, 0, 500, 100],  # 0.45, nothing in it: a false box
@@ -234,6 +235,17 @@ def test_weaker_boxes_with_coarse_keypoints_are_kept():
     p = CoarsePoseFilter(pose_source=None, partial_pose_score_thr=None)(
         boxes[2:3], [0.45], poses=_poses(head))
     assert len(p.source) == 0
+    # a weak box over part of a kept person (a loose duplicate, IoU 0.33
+    # with the kept box, holding 8 of its keypoints): that person is
+    # accounted for, the box goes
+    wide = _pose(50, 50)
+    wide[0][:, 0] = np.linspace(20, 80, K)
+    two = [[0, 0, 100, 100], [50, 0, 150, 100]]
+    p = default(two, [0.9, 0.45], poses=_poses(wide))
+    np.testing.assert_array_equal(p.source, [0])
+    # ... unless a partial pose lies there too
+    p = default(two, [0.9, 0.45], poses=_poses(wide, _pose(120, 50, n=2)))
+    np.testing.assert_array_equal(p.source, [0, 1])
     with pytest.raises(ValueError, match='partial_pose_score_thr'):
         CoarsePoseFilter(pose_source=None, partial_pose_score_thr=0.7)
 
