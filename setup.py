@@ -13,10 +13,13 @@ def readme():
         return f.read()
 
 
+DESCRIPTION = ('Crowd- and occlusion-robust pose estimation components for '
+               'MMPose 1.x')
+
 setup(
     name='mmpose_occlusion',
     version=get_version(),
-    description='Crowd- and occlusion-robust pose estimation components for MMPose 1.x',
+    description=DESCRIPTION,
     long_description=readme(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmpose_occlusion', 'mmpose_occlusion.*']),
@@ -24,7 +27,8 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
-            'mmpose-occlusion-synth=mmpose_occlusion.datasets.synthetic.__main__:main',
+            'mmpose-occlusion-synth='
+            'mmpose_occlusion.datasets.synthetic.__main__:main',
         ],
     },
 )

@@ -47,69 +47,111 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n\n'.join(__doc__.split('\n\n')[1:]))
     p.add_argument('input', help='image, folder, or text file of images')
-    p.add_argument('--chain-config', default=None,
-                   help='a crowd-chain config (e.g. configs/detposenet/'
-                   'crowd-chain_*.py) instead of the model options below')
+    p.add_argument(
+        '--chain-config',
+        default=None,
+        help='a crowd-chain config (e.g. configs/detposenet/'
+        'crowd-chain_*.py) instead of the model options below')
     g = p.add_argument_group('pose model')
-    g.add_argument('--pose-config', default=None,
-                   help='MMPose top-down config (default: the quickstart)')
-    g.add_argument('--pose-checkpoint', default=None,
-                   help='its weights (default: the quickstart checkpoint)')
-    g.add_argument('--num-instances', type=int, default=None,
-                   help='MIPNet: poses per box (λ = 0..n-1)')
-    g.add_argument('--cue-config', default=None,
-                   help='HintPose: bottom-up model giving the cues')
+    g.add_argument(
+        '--pose-config',
+        default=None,
+        help='MMPose top-down config (default: the quickstart)')
+    g.add_argument(
+        '--pose-checkpoint',
+        default=None,
+        help='its weights (default: the quickstart checkpoint)')
+    g.add_argument(
+        '--num-instances',
+        type=int,
+        default=None,
+        help='MIPNet: poses per box (λ = 0..n-1)')
+    g.add_argument(
+        '--cue-config',
+        default=None,
+        help='HintPose: bottom-up model giving the cues')
     g.add_argument('--cue-checkpoint', default=None)
-    g.add_argument('--cue-mode', choices=('poses', 'peaks'), default='poses',
-                   help='one cue per person the bottom-up model found '
-                   '(poses) or its local heatmap peaks (peaks)')
+    g.add_argument(
+        '--cue-mode',
+        choices=('poses', 'peaks'),
+        default='poses',
+        help='one cue per person the bottom-up model found '
+        '(poses) or its local heatmap peaks (peaks)')
     g.add_argument('--cue-thr', type=float, default=0.1)
     g.add_argument('--max-cues', type=int, default=3)
     g = p.add_argument_group('person boxes (one source)')
-    g.add_argument('--det-config', default=None,
-                   help='MMDetection config (e.g. configs/detectors/...)')
+    g.add_argument(
+        '--det-config',
+        default=None,
+        help='MMDetection config (e.g. configs/detectors/...)')
     g.add_argument('--det-checkpoint', default=None)
     g.add_argument('--person-class', default='person')
-    g.add_argument('--bboxes', default=None,
-                   help='COCO detection-results JSON instead of a detector '
-                   '(needs --ann-file for the image names)')
-    g.add_argument('--gt-boxes', default=None,
-                   help='COCO keypoint file: its boxes with simulated '
-                   'detector noise')
-    g.add_argument('--ann-file', default=None,
-                   help='COCO file naming the images of --bboxes; also '
-                   'gives image ids to the results')
+    g.add_argument(
+        '--bboxes',
+        default=None,
+        help='COCO detection-results JSON instead of a detector '
+        '(needs --ann-file for the image names)')
+    g.add_argument(
+        '--gt-boxes',
+        default=None,
+        help='COCO keypoint file: its boxes with simulated '
+        'detector noise')
+    g.add_argument(
+        '--ann-file',
+        default=None,
+        help='COCO file naming the images of --bboxes; also '
+        'gives image ids to the results')
     g = p.add_argument_group('chain')
     g.add_argument('--bbox-thr', type=float, default=0.3)
-    g.add_argument('--nms-thr', type=float, default=0.5,
-                   help='box NMS IoU threshold of the proposal stage')
-    g.add_argument('--no-nms', action='store_true',
-                   help='keep every box (e.g. ground-truth boxes)')
-    g.add_argument('--coarse-pose-config', default=None,
-                   help='DetPoseNet: replace box NMS by the coarse-pose '
-                   'filter, with this MMPose bottom-up model')
+    g.add_argument(
+        '--nms-thr',
+        type=float,
+        default=0.5,
+        help='box NMS IoU threshold of the proposal stage')
+    g.add_argument(
+        '--no-nms',
+        action='store_true',
+        help='keep every box (e.g. ground-truth boxes)')
+    g.add_argument(
+        '--coarse-pose-config',
+        default=None,
+        help='DetPoseNet: replace box NMS by the coarse-pose '
+        'filter, with this MMPose bottom-up model')
     g.add_argument('--coarse-pose-checkpoint', default=None)
     g.add_argument('--oks-thr', type=float, default=0.9)
-    g.add_argument('--batch-size', type=int, default=16,
-                   help='crops per forward pass')
-    g.add_argument('--images-per-batch', type=int, default=8,
-                   help='images whose crops are pooled into the forward '
-                   'passes')
-    g.add_argument('--workers', type=int, default=2,
-                   help='processes decoding images while the model runs '
-                   '(0: decode in this process)')
-    g.add_argument('--device', default=None,
-                   help="e.g. cuda:0 (default: the chain config's, or cpu)")
+    g.add_argument(
+        '--batch-size', type=int, default=16, help='crops per forward pass')
+    g.add_argument(
+        '--images-per-batch',
+        type=int,
+        default=8,
+        help='images whose crops are pooled into the forward '
+        'passes')
+    g.add_argument(
+        '--workers',
+        type=int,
+        default=2,
+        help='processes decoding images while the model runs '
+        '(0: decode in this process)')
+    g.add_argument(
+        '--device',
+        default=None,
+        help="e.g. cuda:0 (default: the chain config's, or cpu)")
     g = p.add_argument_group('output')
     g.add_argument('--out-dir', default='outputs/demo')
-    g.add_argument('--kpt-thr', type=float, default=0.3,
-                   help='keypoints drawn above this score')
+    g.add_argument(
+        '--kpt-thr',
+        type=float,
+        default=0.3,
+        help='keypoints drawn above this score')
     g.add_argument('--no-vis', action='store_true', help='results only')
-    g.add_argument('--overwrite', action='store_true',
-                   help='replace existing outputs')
-    g.add_argument('--resume', action='store_true',
-                   help='continue an interrupted run in --out-dir: images '
-                   'already in its results.jsonl are skipped')
+    g.add_argument(
+        '--overwrite', action='store_true', help='replace existing outputs')
+    g.add_argument(
+        '--resume',
+        action='store_true',
+        help='continue an interrupted run in --out-dir: images '
+        'already in its results.jsonl are skipped')
     return p.parse_args(argv)
 
 
@@ -126,8 +168,9 @@ def list_inputs(path: str) -> Tuple[List[str], List[str]]:
              'images, or a text file listing image paths')
     if osp.isdir(path):
         names = sorted(os.listdir(path))
-        files = [osp.join(path, n) for n in names
-                 if osp.isfile(osp.join(path, n))]
+        files = [
+            osp.join(path, n) for n in names if osp.isfile(osp.join(path, n))
+        ]
         images = [f for f in files if f.lower().endswith(IMAGE_EXTENSIONS)]
         skipped = [f for f in files if f not in images]
         if not images:
@@ -138,8 +181,9 @@ def list_inputs(path: str) -> Tuple[List[str], List[str]]:
         base = osp.dirname(osp.abspath(path))
         with open(path) as f:
             lines = [ln.split('#')[0].strip() for ln in f]
-        images = [ln if osp.isabs(ln) else osp.join(base, ln)
-                  for ln in lines if ln]
+        images = [
+            ln if osp.isabs(ln) else osp.join(base, ln) for ln in lines if ln
+        ]
         if not images:
             fail(f'{path}: the list names no images')
         return images, []
@@ -223,24 +267,34 @@ def build_chain(args):
     cue_source = None
     if args.cue_config:
         cue_source = BottomupCueSource.from_config(
-            args.cue_config, args.cue_checkpoint, args.device,
-            mode=args.cue_mode, threshold=args.cue_thr,
+            args.cue_config,
+            args.cue_checkpoint,
+            args.device,
+            mode=args.cue_mode,
+            threshold=args.cue_thr,
             max_per_box=args.max_cues)
     if args.coarse_pose_config:
         proposal = dict(
             type='CoarsePoseFilter',
-            pose_source=dict(config=args.coarse_pose_config,
-                             checkpoint=args.coarse_pose_checkpoint,
-                             device=args.device))
+            pose_source=dict(
+                config=args.coarse_pose_config,
+                checkpoint=args.coarse_pose_checkpoint,
+                device=args.device))
     elif args.no_nms:
         proposal = dict(type='KeepAllBoxes')
     else:
         proposal = dict(type='BoxNMS', iou_thr=args.nms_thr)
     chain = CrowdPoseInferencer(
-        pose_config, pose_ckpt, box_source=box_source,
-        bbox_thr=args.bbox_thr, proposal=proposal, cue_source=cue_source,
-        num_instances=args.num_instances, oks_thr=args.oks_thr,
-        batch_size=args.batch_size, device=args.device)
+        pose_config,
+        pose_ckpt,
+        box_source=box_source,
+        bbox_thr=args.bbox_thr,
+        proposal=proposal,
+        cue_source=cue_source,
+        num_instances=args.num_instances,
+        oks_thr=args.oks_thr,
+        batch_size=args.batch_size,
+        device=args.device)
     return chain, fallback
 
 
@@ -258,20 +312,22 @@ def to_coco(result, image_id, file_name) -> List[dict]:
     import numpy as np
     out = []
     for r in range(len(result['scores'])):
-        kpts = np.concatenate([
-            result['keypoints'][r], result['keypoint_scores'][r][:, None]
-        ], 1)
+        kpts = np.concatenate(
+            [result['keypoints'][r], result['keypoint_scores'][r][:, None]], 1)
         x1, y1, x2, y2 = result['bboxes'][r].tolist()
         cue = result['cue_points'][r]
         out.append(
-            dict(image_id=image_id, category_id=1, file_name=file_name,
-                 keypoints=[round(float(v), 3) for v in kpts.reshape(-1)],
-                 score=float(result['scores'][r]),
-                 bbox=[x1, y1, x2 - x1, y2 - y1],
-                 box_index=int(result['box_index'][r]),
-                 instance_index=int(result['instance_index'][r]),
-                 cue_point=None if np.isnan(cue).any() else
-                 [float(cue[0]), float(cue[1])]))
+            dict(
+                image_id=image_id,
+                category_id=1,
+                file_name=file_name,
+                keypoints=[round(float(v), 3) for v in kpts.reshape(-1)],
+                score=float(result['scores'][r]),
+                bbox=[x1, y1, x2 - x1, y2 - y1],
+                box_index=int(result['box_index'][r]),
+                instance_index=int(result['instance_index'][r]),
+                cue_point=None if np.isnan(cue).any() else
+                [float(cue[0]), float(cue[1])]))
     return out
 
 
@@ -285,8 +341,13 @@ def draw(visualizer, img_bgr, result, kpt_thr, out_path):
         keypoint_scores=result['keypoint_scores'],
         bboxes=result['bboxes'])
     visualizer.add_datasample(
-        'crowd', img_bgr[..., ::-1].copy(), sample, draw_gt=False,
-        draw_bbox=True, kpt_thr=kpt_thr, show=False)
+        'crowd',
+        img_bgr[..., ::-1].copy(),
+        sample,
+        draw_gt=False,
+        draw_bbox=True,
+        kpt_thr=kpt_thr,
+        show=False)
     canvas = visualizer.get_image()[..., ::-1]
     stem, ext = osp.splitext(out_path)
     tmp = f'{stem}.partial{ext}'
@@ -329,8 +390,10 @@ def main(argv=None) -> int:
     if args.resume and args.overwrite:
         fail('choose one of --resume (continue a run) and --overwrite '
              '(start again)')
-    existing = [p for p in [results_path, stream_path] + (
-        [] if args.no_vis else pictures) if osp.exists(p)]
+    existing = [
+        p for p in [results_path, stream_path] +
+        ([] if args.no_vis else pictures) if osp.exists(p)
+    ]
     if existing and not (args.overwrite or args.resume):
         fail(f'{len(existing)} outputs already exist (e.g. {existing[0]}); '
              'pass --resume to continue that run, --overwrite to replace '
@@ -338,8 +401,9 @@ def main(argv=None) -> int:
     for f in skipped:
         print(f'skipping {f}: not an image file')
 
-    import mmpose_occlusion  # noqa: F401
     from mmpose.registry import VISUALIZERS
+
+    import mmpose_occlusion  # noqa: F401
     from mmpose_occlusion.apis import CheckpointMismatchError
     from mmpose_occlusion.utils import Progress
     try:
@@ -361,8 +425,11 @@ def main(argv=None) -> int:
     visualizer = None
     if not args.no_vis:
         visualizer = VISUALIZERS.build(
-            dict(type='OcclusionPoseVisualizer', name='crowd_demo',
-                 line_width=2, radius=3))
+            dict(
+                type='OcclusionPoseVisualizer',
+                name='crowd_demo',
+                line_width=2,
+                radius=3))
         visualizer.set_dataset_meta(chain.dataset_meta)
     ids = image_ids(args.ann_file)
     failures = []
@@ -376,8 +443,8 @@ def main(argv=None) -> int:
             index = todo[item.index]
             path = images[index]
             if item.error is not None:
-                failures.append(item.error if path in item.error else
-                                f'{path}: {item.error}')
+                failures.append(item.error if path in
+                                item.error else f'{path}: {item.error}')
             else:
                 try:
                     if visualizer is not None:
@@ -389,15 +456,16 @@ def main(argv=None) -> int:
                     poses = to_coco(item.result,
                                     ids.get(osp.basename(path), index),
                                     osp.basename(path))
-                    stream.write(json.dumps(dict(path=path, poses=poses)) +
-                                 '\n')
+                    stream.write(
+                        json.dumps(dict(path=path, poses=poses)) + '\n')
                     stream.flush()
                     done[path] = dict(path=path, poses=poses)
             progress.update()
     summary = progress.close()
 
-    coco = [pose for path in images if path in done
-            for pose in done[path]['poses']]
+    coco = [
+        pose for path in images if path in done for pose in done[path]['poses']
+    ]
     tmp = results_path + '.partial'
     with open(tmp, 'w') as f:
         json.dump(coco, f)

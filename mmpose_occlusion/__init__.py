@@ -13,13 +13,14 @@ allow-listed instead of turning ``weights_only`` off. And it lets MMPose's
 ``BottomupGetHeatmapMask`` rasterise unannotated people on numpy 2 (see
 :mod:`mmpose_occlusion.utils.coco_mask`).
 """
-from .version import __version__
-from .utils import patch_bottomup_heatmap_mask, register_checkpoint_loader
-
 # Import every module that registers something (the registration happens at
 # class definition time).
-from . import (codecs, datasets, engine, evaluation,  # noqa: F401,E402
-               models, proposals, visualization)
+# yapf: disable
+from . import (codecs, datasets, engine, evaluation, models,  # noqa: F401
+               proposals, visualization)
+# yapf: enable
+from .utils import patch_bottomup_heatmap_mask, register_checkpoint_loader
+from .version import __version__
 
 register_checkpoint_loader()
 patch_bottomup_heatmap_mask()

@@ -10,7 +10,8 @@ from mmengine.registry import Registry
 __all__ = ['PROPOSAL_FILTERS', 'build_proposal_filter']
 
 PROPOSAL_FILTERS = Registry(
-    'proposal filter', scope='mmpose_occlusion',
+    'proposal filter',
+    scope='mmpose_occlusion',
     locations=['mmpose_occlusion.proposals'])
 
 

@@ -12,10 +12,15 @@ from mmpose_occlusion.datasets.synthetic import SceneConfig, generate_split
 # searches ten times deeper with fresh randomness, e.g. after changing a
 # transform, codec or filter.
 settings.register_profile(
-    'ci', derandomize=True, database=None, max_examples=50, deadline=None,
-    print_blob=True, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile('dev', max_examples=300, deadline=None,
-                          print_blob=True)
+    'ci',
+    derandomize=True,
+    database=None,
+    max_examples=50,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    'dev', max_examples=300, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -24,14 +29,30 @@ SHARED_REAL = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data', 'real')
 # A narrow HRNet with the W32 topology (fast on the CPU); its first branch
 # has 8 channels.
 TINY_HRNET = dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK',
-                num_blocks=(1, ), num_channels=(16, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                num_blocks=(1, 1), num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC',
-                num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC',
-                num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))
+    stage1=dict(
+        num_modules=1,
+        num_branches=1,
+        block='BOTTLENECK',
+        num_blocks=(1, ),
+        num_channels=(16, )),
+    stage2=dict(
+        num_modules=1,
+        num_branches=2,
+        block='BASIC',
+        num_blocks=(1, 1),
+        num_channels=(8, 16)),
+    stage3=dict(
+        num_modules=1,
+        num_branches=3,
+        block='BASIC',
+        num_blocks=(1, 1, 1),
+        num_channels=(8, 16, 32)),
+    stage4=dict(
+        num_modules=1,
+        num_branches=4,
+        block='BASIC',
+        num_blocks=(1, 1, 1, 1),
+        num_channels=(8, 16, 32, 64)))
 
 
 @pytest.fixture(scope='session')

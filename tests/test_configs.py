@@ -3,27 +3,29 @@ import glob
 import os.path as osp
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from conftest import REPO_ROOT
-
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
-                         recursive=True)
+    p for p in glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p.split(osp.sep)
     and not osp.basename(p).startswith('crowd-chain_'))
-CHAINS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '**',
-                                   'crowd-chain_*.py'), recursive=True))
+CHAINS = sorted(
+    glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', 'crowd-chain_*.py'),
+        recursive=True))
 
 
 def test_there_are_configs():
-    assert any(p.endswith('td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
-               for p in CONFIGS)
+    assert any(
+        p.endswith('td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
+        for p in CONFIGS)
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, REPO_ROOT) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO_ROOT) for p in CONFIGS])
 def test_config_loads_and_model_builds(path):
     cfg = Config.fromfile(path)
     scope = cfg.get('default_scope', 'mmpose')
@@ -39,8 +41,8 @@ def test_config_loads_and_model_builds(path):
     assert sum(p.numel() for p in model.parameters()) > 0
 
 
-@pytest.mark.parametrize('path', CHAINS,
-                         ids=[osp.relpath(p, REPO_ROOT) for p in CHAINS])
+@pytest.mark.parametrize(
+    'path', CHAINS, ids=[osp.relpath(p, REPO_ROOT) for p in CHAINS])
 def test_chain_configs_name_existing_configs(path):
     """A crowd-chain config's model configs all load."""
     from mmpose_occlusion.utils import load_config
@@ -48,16 +50,16 @@ def test_chain_configs_name_existing_configs(path):
     assert cfg.pose.config and cfg.proposal.type
     for entry in ('detector', 'pose', 'cues'):
         if cfg.get(entry):
-            load_config(osp.join(REPO_ROOT, cfg[entry].config)
-                        if '::' not in cfg[entry].config else
-                        cfg[entry].config)
+            load_config(
+                osp.join(REPO_ROOT, cfg[entry].config) if '::' not in
+                cfg[entry].config else cfg[entry].config)
     source = cfg.proposal.get('pose_source')
     if isinstance(source, dict):
         load_config(source.config)
 
 
-@pytest.mark.parametrize('method', ['mipnet', 'hintpose', 'detposenet',
-                                    'seqdecoder'])
+@pytest.mark.parametrize('method',
+                         ['mipnet', 'hintpose', 'detposenet', 'seqdecoder'])
 def test_metafile_lists_the_method_configs(method):
     """mim's model index: each method's metafile names exactly its model
     configs (the crowd-chain configs are not models), and model-index.yml
@@ -67,7 +69,8 @@ def test_metafile_lists_the_method_configs(method):
     with open(osp.join(folder, 'metafile.yml')) as f:
         listed = {m['Config'] for m in yaml.safe_load(f)['Models']}
     on_disk = {
-        osp.relpath(p, REPO_ROOT) for p in glob.glob(osp.join(folder, '*.py'))
+        osp.relpath(p, REPO_ROOT)
+        for p in glob.glob(osp.join(folder, '*.py'))
         if not osp.basename(p).startswith('crowd-chain_')
     }
     assert listed == on_disk
@@ -88,8 +91,8 @@ def test_hintpose_cue_configs_train_cue_dependent_targets(name):
     """With a cue, training moves cue and target to another person of the
     crop (the others stacked before the flip); without one (-rr), never."""
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'hintpose',
-                                   name + '.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'hintpose', name + '.py'))
     types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     if not cfg.model.backbone.get('use_cue', True):
         assert 'ChooseCueTarget' not in types

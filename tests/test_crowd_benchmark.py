@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT
 
 SCRIPT = osp.join(REPO_ROOT, 'tools/analysis/crowd_benchmark.py')
@@ -18,7 +17,9 @@ sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
 
 def _run(*args):
     proc = subprocess.run([sys.executable, SCRIPT, *args],
-                          capture_output=True, text=True, cwd=REPO_ROOT)
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
     assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
     return proc
 
@@ -34,27 +35,30 @@ def test_quick_benchmark_writes_every_section(quick_run):
     out = quick_run / 'benchmark'
     with open(out / 'results_quick.json') as f:
         res = json.load(f)
-    assert {'stock', 'mipnet', 'hintpose', 'detposenet', 'seqdecoder',
-            'bottomup_ae', 'cost', 'meta', 'data'} <= set(res)
+    assert {
+        'stock', 'mipnet', 'hintpose', 'detposenet', 'seqdecoder',
+        'bottomup_ae', 'cost', 'meta', 'data'
+    } <= set(res)
     for key in ('own_recall', 'other_recall', 'both_recall',
                 'stock_other_recall'):
         assert set(res['mipnet'][key]) >= {'mean', 'spread', 'runs'}
         assert len(res['mipnet'][key]['runs']) == 2  # two seeds
-    assert {'mipnet', 'mipnet_ft_neutral', 'mipnet_ft_official'} <= set(
-        res['mipnet']['rows'])
+    assert {'mipnet', 'mipnet_ft_neutral',
+            'mipnet_ft_official'} <= set(res['mipnet']['rows'])
     decay = res['mipnet']['secondary_score_decay']
     assert set(decay) == {'0.5', '1.0'}
     assert set(decay['0.5']) == {'gt_boxes', 'detections'}
     for key in ('cue_switch_1hop', 'cue_switch_3hop', 'both_followed_1hop'):
         assert key in res['hintpose']
     hops = res['hintpose']['hops']
-    assert set(hops) == {'as trained', 're-estimated, shared',
-                         're-estimated, per hop'}
+    assert set(hops) == {
+        'as trained', 're-estimated, shared', 're-estimated, per hop'
+    }
     assert all(len(v) == 3 for v in hops.values())
     assert len(res['hintpose']['cue_switch_1hop']['runs']) == 1  # ablation
     det = res['detposenet']
-    assert {'detposenet', 'detposenet_nomask', 'detposenet_mask_ft'} <= set(
-        det['rows'])
+    assert {'detposenet', 'detposenet_nomask',
+            'detposenet_mask_ft'} <= set(det['rows'])
     assert 'synthetic, simulated poses' in det['filter_recall']
     assert set(det['best_nms_recall']) == set(det['filter_recall'])
     assert set(det['filter_runs_per_person']) == set(det['filter_recall'])
@@ -112,9 +116,12 @@ def test_only_reuses_runs_and_keeps_the_other_sections(quick_run):
 
 def test_a_section_at_another_budget_is_refused(quick_run):
     proc = subprocess.run([
-        sys.executable, SCRIPT, '--quick', '--work-dir', str(quick_run),
-        '--only', 'cost', '--epochs', '2'
-    ], capture_output=True, text=True, cwd=REPO_ROOT)
+        sys.executable, SCRIPT, '--quick', '--work-dir',
+        str(quick_run), '--only', 'cost', '--epochs', '2'
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
     assert proc.returncode != 0
     assert 'measured at 1 epochs' in proc.stderr
 
@@ -164,8 +171,10 @@ def test_schedule_stretches_with_the_budget():
 
 
 @pytest.mark.parametrize('profile', ['cpu', 'cuda'])
-@pytest.mark.parametrize('row', ['stock', 'mipnet', 'hintpose_3hop',
-                                 'detposenet', 'seqdecoder', 'bottomup_ae'])
+@pytest.mark.parametrize('row', [
+    'stock', 'mipnet', 'hintpose_3hop', 'detposenet', 'seqdecoder',
+    'bottomup_ae'
+])
 def test_profile_models_build_and_run_at_their_size(row, profile):
     """Each profile's edit of every row: the CPU profile runs the top-down
     rows at 96x64 (24x16 heatmaps) with loading in the training process;
@@ -179,14 +188,17 @@ def test_profile_models_build_and_run_at_their_size(row, profile):
     _, _, cfg_path, kind, _ = ROWS[row]
     cfg = load_cfg(cfg_path, profile_cfg_edit(PROFILES[profile], kind))
     w, h = cfg.codec['input_size']
-    size, out_size, width = {'cpu': ((64, 96), (24, 16), 16),
-                             'cuda': ((192, 256), (64, 48), 32)}[profile]
+    size, out_size, width = {
+        'cpu': ((64, 96), (24, 16), 16),
+        'cuda': ((192, 256), (64, 48), 32)
+    }[profile]
     if kind == 'topdown':
         assert (w, h) == size
         assert cfg.model.backbone.extra.stage4.num_channels[0] == width
-        pipeline_sizes = {tuple(t['input_size'])
-                          for t in cfg.train_dataloader.dataset.pipeline
-                          if 'input_size' in t}
+        pipeline_sizes = {
+            tuple(t['input_size'])
+            for t in cfg.train_dataloader.dataset.pipeline if 'input_size' in t
+        }
         assert pipeline_sizes == {size}
     if profile == 'cpu':
         assert cfg.train_dataloader.num_workers == 0
@@ -203,8 +215,8 @@ def test_profile_models_build_and_run_at_their_size(row, profile):
 def test_resize_topdown_refuses_a_size_it_does_not_know():
     from crowd_benchmark import resize_topdown
     from mmengine.config import Config
-    cfg = Config(dict(codec=dict(input_size=(192, 256),
-                                 heatmap_size=(48, 64))))
+    cfg = Config(
+        dict(codec=dict(input_size=(192, 256), heatmap_size=(48, 64))))
     with pytest.raises(ValueError, match='input_size=.192, 256.'):
         resize_topdown(cfg, (64, 96), (16, 24))
 
@@ -240,14 +252,16 @@ def test_sections_written_by_another_process_are_kept(tmp_path):
     another wrote to the results file since it started."""
     from crowd_benchmark import Bench, _merge_from_disk, parse_args
     from evidence_common import write_json
-    bench = Bench(parse_args(['--quick', '--work-dir', str(tmp_path),
-                              '--only', 'mipnet']))
-    write_json(dict(stock=dict(ap=2), mipnet=dict(ap=0), meta=dict(m=0)),
-               bench.results_file)
+    bench = Bench(
+        parse_args(
+            ['--quick', '--work-dir',
+             str(tmp_path), '--only', 'mipnet']))
+    write_json(
+        dict(stock=dict(ap=2), mipnet=dict(ap=0), meta=dict(m=0)),
+        bench.results_file)
     results = dict(stock=dict(ap=1), mipnet=dict(ap=3), meta=dict(m=1))
     _merge_from_disk(bench, results, {'meta', 'data', 'mipnet'})
-    assert results == dict(stock=dict(ap=2), mipnet=dict(ap=3),
-                           meta=dict(m=1))
+    assert results == dict(stock=dict(ap=2), mipnet=dict(ap=3), meta=dict(m=1))
 
 
 def test_gpu_report_is_rewritten_on_a_machine_without_gpu(tmp_path):
@@ -255,13 +269,19 @@ def test_gpu_report_is_rewritten_on_a_machine_without_gpu(tmp_path):
     carried back is turned into its block here."""
     from evidence_common import write_json
     out = tmp_path / 'out'
-    write_json(dict(meta=dict(command='x', date='2026-01-01',
-                              profile='cuda', epochs=60,
-                              autocast='bfloat16', device='cuda',
-                              torch='t', device_name='GPU X')),
-               str(out / 'results_cuda.json'))
-    proc = _run('--device', 'cuda', '--report-only', '--out-dir',
-                    str(out), '--work-dir', str(tmp_path / 'wd'))
+    write_json(
+        dict(
+            meta=dict(
+                command='x',
+                date='2026-01-01',
+                profile='cuda',
+                epochs=60,
+                autocast='bfloat16',
+                device='cuda',
+                torch='t',
+                device_name='GPU X')), str(out / 'results_cuda.json'))
+    proc = _run('--device', 'cuda', '--report-only', '--out-dir', str(out),
+                '--work-dir', str(tmp_path / 'wd'))
     assert 'report:' in proc.stdout
     text = (tmp_path / 'out.md').read_text()
     assert '<!-- benchmark:cuda:start -->' in text and 'GPU X' in text
@@ -314,8 +334,10 @@ def test_a_decoder_checkpoint_of_the_pre_neck_layout_is_reused(tmp_path):
     cfg_path = ROWS['seqdecoder'][2]
     edit = profile_cfg_edit(PROFILES['quick'], 'bottomup', True)
     model = build_model_from_cfg(load_cfg(cfg_path, edit), 'cpu')
-    state = {k.replace('neck.laterals.', 'head.part_localizer.laterals.'): v
-             for k, v in model.state_dict().items()}
+    state = {
+        k.replace('neck.laterals.', 'head.part_localizer.laterals.'): v
+        for k, v in model.state_dict().items()
+    }
     assert sum('head.part_localizer.laterals.' in k for k in state) == 8
     old = tmp_path / 'pre_neck.pth'
     torch.save(dict(state_dict=state), old)

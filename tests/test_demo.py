@@ -9,9 +9,8 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import REPO_ROOT
+from PIL import Image
 
 DEMO = osp.join(REPO_ROOT, 'demo', 'image_demo.py')
 BASELINE = osp.join(REPO_ROOT, 'configs', 'baseline',
@@ -33,7 +32,6 @@ def checkpoint(tmp_path_factory):
     import torch
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-
     from mmpose.apis import init_model
     init_default_scope('mmpose')
     path = str(tmp_path_factory.mktemp('ckpt') / 'pose.pth')
@@ -74,9 +72,11 @@ def _run(args, capsys):
 
 def test_folder_with_bad_images(inputs, checkpoint, tmp_path, capsys):
     out_dir = str(tmp_path / 'out')
-    args = [inputs['folder'], '--pose-config', BASELINE, '--pose-checkpoint',
-            checkpoint, '--gt-boxes', inputs['ann'], '--out-dir', out_dir,
-            '--bbox-thr', '0']
+    args = [
+        inputs['folder'], '--pose-config', BASELINE, '--pose-checkpoint',
+        checkpoint, '--gt-boxes', inputs['ann'], '--out-dir', out_dir,
+        '--bbox-thr', '0'
+    ]
     code, log = _run(args, capsys)
     assert code == 1  # some images failed ...
     assert 'skipping' in log and 'notes.txt' in log
@@ -106,9 +106,13 @@ def test_folder_with_bad_images(inputs, checkpoint, tmp_path, capsys):
 
 
 def test_missing_input_exits_nonzero_naming_it(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, DEMO, 'MISSING.jpg', '--out-dir',
-         str(tmp_path / 'o')], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run([
+        sys.executable, DEMO, 'MISSING.jpg', '--out-dir',
+        str(tmp_path / 'o')
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=tmp_path)
     assert proc.returncode != 0
     assert 'MISSING.jpg' in proc.stderr
     assert not osp.exists(tmp_path / 'o')
@@ -130,39 +134,44 @@ def test_folder_without_images_and_empty_list(tmp_path, capsys):
 
 
 def test_list_file_zero_detections_and_results_json(inputs, checkpoint,
-                                                     tmp_path, capsys):
+                                                    tmp_path, capsys):
     lst = tmp_path / 'list.txt'
     lst.write_text(f'images/{inputs["first"]}  # relative to the list\n')
     dets = tmp_path / 'dets.json'
     dets.write_text('[]')
     out_dir = str(tmp_path / 'out')
-    code, log = _run([str(lst), '--pose-config', BASELINE,
-                      '--pose-checkpoint', checkpoint, '--bboxes', str(dets),
-                      '--ann-file', inputs['ann'], '--out-dir', out_dir],
-                     capsys)
+    code, log = _run([
+        str(lst), '--pose-config', BASELINE, '--pose-checkpoint', checkpoint,
+        '--bboxes',
+        str(dets), '--ann-file', inputs['ann'], '--out-dir', out_dir
+    ], capsys)
     assert code == 0 and '1 of 1 images done, 0 poses' in log
     assert json.load(open(osp.join(out_dir, 'results.json'))) == []
     assert osp.isfile(osp.join(out_dir, 'vis', inputs['first']))
     with pytest.raises(SystemExit):
-        demo.main([str(lst), '--bboxes', str(dets), '--out-dir', out_dir,
-                   '--overwrite', '--pose-config', BASELINE])
+        demo.main([
+            str(lst), '--bboxes',
+            str(dets), '--out-dir', out_dir, '--overwrite', '--pose-config',
+            BASELINE
+        ])
     assert '--bboxes needs --ann-file' in capsys.readouterr().err
 
 
 def test_checkpoint_mismatch_is_a_clear_error(inputs, tmp_path, capsys):
     import torch
     from mmengine.config import Config
-
     from mmpose.apis import init_model
     cfg = Config.fromfile(BASELINE)
     cfg.model.head.out_channels = 14
     bad = str(tmp_path / 'crowdpose.pth')
-    torch.save(dict(state_dict=init_model(cfg, None,
-                                          device='cpu').state_dict()), bad)
+    torch.save(
+        dict(state_dict=init_model(cfg, None, device='cpu').state_dict()), bad)
     with pytest.raises(SystemExit) as e:
-        demo.main([inputs['folder'], '--pose-config', BASELINE,
-                   '--pose-checkpoint', bad, '--out-dir',
-                   str(tmp_path / 'o')])
+        demo.main([
+            inputs['folder'], '--pose-config', BASELINE, '--pose-checkpoint',
+            bad, '--out-dir',
+            str(tmp_path / 'o')
+        ])
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert 'crowdpose.pth' in err and 'does not match config' in err
@@ -182,10 +191,10 @@ def test_results_json_scores_with_cocoeval(tiny_synth, tmp_path):
                         np.float32).reshape(len(anns), -1, 3)
         xywh = np.array([a['bbox'] for a in anns], np.float32)
         result = dict(
-            keypoints=kpts[..., :2], keypoint_scores=np.ones(kpts.shape[:2]),
+            keypoints=kpts[..., :2],
+            keypoint_scores=np.ones(kpts.shape[:2]),
             scores=np.ones(len(anns)),
-            bboxes=np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]],
-                                  1),
+            bboxes=np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1),
             box_index=np.arange(len(anns)),
             instance_index=np.zeros(len(anns), int),
             cue_points=np.full((len(anns), 2), np.nan))
@@ -213,9 +222,11 @@ def test_interrupted_folder_run_resumes_where_it_stopped(
     writes."""
     folder, ann = _synth_folder(tiny_synth, tmp_path)
     n = len([f for f in os.listdir(folder) if f.endswith('.jpg')])
-    common = [folder, '--pose-config', BASELINE, '--pose-checkpoint',
-              checkpoint, '--gt-boxes', ann, '--bbox-thr', '0',
-              '--images-per-batch', '2', '--workers', '0']
+    common = [
+        folder, '--pose-config', BASELINE, '--pose-checkpoint', checkpoint,
+        '--gt-boxes', ann, '--bbox-thr', '0', '--images-per-batch', '2',
+        '--workers', '0'
+    ]
     clean_dir = str(tmp_path / 'clean')
     assert _run(common + ['--out-dir', clean_dir], capsys)[0] == 0
     clean = json.load(open(osp.join(clean_dir, 'results.json')))

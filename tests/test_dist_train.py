@@ -15,10 +15,10 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO_ROOT, TINY_HRNET
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import REPO_ROOT, TINY_HRNET
 from mmpose_occlusion.datasets.synthetic import SceneConfig, generate_split
 
 pytestmark = [
@@ -119,10 +119,20 @@ def dist_data(tmp_path_factory):
     top-down samples, an odd number, so 2 processes get a padded sample
     whenever the sampler rounds up."""
     root = str(tmp_path_factory.mktemp('dist_synth'))
-    generate_split(root, 'train', 8, seed=5, progress=False,
-                   cfg=SceneConfig(min_people=2, max_people=4, overlap=0.7))
-    generate_split(root, 'val', 3, seed=5, progress=False,
-                   cfg=SceneConfig(min_people=3, max_people=3, overlap=0.7))
+    generate_split(
+        root,
+        'train',
+        8,
+        seed=5,
+        progress=False,
+        cfg=SceneConfig(min_people=2, max_people=4, overlap=0.7))
+    generate_split(
+        root,
+        'val',
+        3,
+        seed=5,
+        progress=False,
+        cfg=SceneConfig(min_people=3, max_people=3, overlap=0.7))
     return root
 
 
@@ -165,15 +175,24 @@ def _free_port():
 
 def _torchrun(tool, args, probe_dir, nproc=2):
     """Run ``tools/<tool>`` in ``nproc`` CPU processes; fail with its log."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join(
-                   [REPO_ROOT, probe_dir, os.environ.get('PYTHONPATH', '')]))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        MKL_NUM_THREADS='1',
+        PYTHONPATH=os.pathsep.join(
+            [REPO_ROOT, probe_dir,
+             os.environ.get('PYTHONPATH', '')]))
     proc = subprocess.run([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
         str(nproc), '--master_addr', '127.0.0.1', '--master_port',
-        str(_free_port()), osp.join(REPO_ROOT, 'tools', tool), *args,
-        '--launcher', 'pytorch'
-    ], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=600)
+        str(_free_port()),
+        osp.join(REPO_ROOT, 'tools', tool), *args, '--launcher', 'pytorch'
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          cwd=REPO_ROOT,
+                          timeout=600)
     assert proc.returncode == 0, (proc.stdout[-3000:] + proc.stderr[-6000:])
     return proc
 
@@ -194,8 +213,8 @@ def _assert_data_parallel(probes):
         assert p['backend'] == 'gloo' and p['world_size'] == 2
         assert p['wrapper'] == 'CPUDistributedDataParallel'
         assert p['device_ids'] is None
-    assert probes[0]['param_sum'] == pytest.approx(probes[1]['param_sum'],
-                                                   rel=1e-9)
+    assert probes[0]['param_sum'] == pytest.approx(
+        probes[1]['param_sum'], rel=1e-9)
 
 
 @pytest.fixture(scope='module')
@@ -204,7 +223,10 @@ def mipnet_epoch1(dist_data, probe_dir, tmp_path_factory):
     the CPU wrapper must revert), validated at the end of the epoch."""
     tmp = tmp_path_factory.mktemp('mipnet')
     cfg = _write_cfg(
-        tmp / 'mipnet.py', MIPNET, dist_data, 1,
+        tmp / 'mipnet.py',
+        MIPNET,
+        dist_data,
+        1,
         extra="sync_bn = 'torch'\n"
         'test_dataloader = dict(val_dataloader, batch_size=1, '
         'sampler=dict(round_up=True))\n')
@@ -240,8 +262,8 @@ def test_distributed_test_equals_single_process(mipnet_epoch1, probe_dir,
     ckpt = osp.join(work_dir, 'epoch_1.pth')
     dist_dir, out = str(tmp_path / 'dist'), str(tmp_path / 'metrics.json')
     _torchrun('test.py', [
-        cfg_path, ckpt, '--work-dir', dist_dir, '--out', out,
-        '--cfg-options', f'test_evaluator.outfile_prefix={dist_dir}/preds'
+        cfg_path, ckpt, '--work-dir', dist_dir, '--out', out, '--cfg-options',
+        f'test_evaluator.outfile_prefix={dist_dir}/preds'
     ], probe_dir)
     with open(out) as f:
         dist_metrics = json.load(f)
@@ -284,8 +306,10 @@ def test_resume_from_a_ddp_checkpoint_continues_its_iterations(
     for p in probes:
         assert (p['start_epoch'], p['start_iter']) == (1, iters)
         assert (p['end_epoch'], p['end_iter']) == (2, 2 * iters)
-    ckpt = torch.load(osp.join(resumed_dir, 'epoch_2.pth'),
-                      map_location='cpu', weights_only=False)
+    ckpt = torch.load(
+        osp.join(resumed_dir, 'epoch_2.pth'),
+        map_location='cpu',
+        weights_only=False)
     assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (2, 2 * iters)
 
 

@@ -4,10 +4,10 @@ import json
 import os.path as osp
 
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import REPO_ROOT
 from mmpose_occlusion.datasets.crowd_regions import crowd_statistics
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'baseline',
@@ -68,16 +68,16 @@ def test_train_resume_and_test(tiny_synth, tmp_path):
     assert set(metrics) >= {'coco/AP', 'coco/AP .5', 'coco/AR'}
 
 
-def test_mipnet_trains_and_tests_with_n_instances_per_box(tiny_synth,
-                                                          tmp_path):
+def test_mipnet_trains_and_tests_with_n_instances_per_box(
+        tiny_synth, tmp_path):
     cfg = _tiny_cfg(tiny_synth, str(tmp_path / 'mip'), 1, config=MIPNET)
     runner = Runner.from_cfg(cfg)
     runner.train()
     seen = []
     runner.test_evaluator.metrics[0].process = (
         lambda batch, samples, _p=runner.test_evaluator.metrics[0].process:
-        (seen.extend(len(s['pred_instances']['keypoints']) for s in samples),
-         _p(batch, samples)))
+        (seen.extend(len(s['pred_instances']['keypoints'])
+                     for s in samples), _p(batch, samples)))
     metrics = runner.test()
     assert seen and set(seen) == {2}
     assert 0.0 <= metrics['coco/AP'] <= 1.0
@@ -88,8 +88,9 @@ def test_hintpose_trains_with_a_loss_per_hop_and_tests(tiny_synth, tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     scalars = runner.message_hub.log_scalars
-    assert {'train/loss_kpt_hop1', 'train/loss_kpt_hop2',
-            'train/loss_kpt_hop3'} <= set(scalars)
+    assert {
+        'train/loss_kpt_hop1', 'train/loss_kpt_hop2', 'train/loss_kpt_hop3'
+    } <= set(scalars)
     metrics = runner.test()
     assert 0.0 <= metrics['coco/AP'] <= 1.0
 
@@ -105,10 +106,10 @@ def _tiny_seqdec_cfg(data_root, work_dir):
     return cfg
 
 
-def test_sequential_decoder_trains_with_curriculum_and_tests(tiny_synth,
-                                                             tmp_path):
-    runner = Runner.from_cfg(_tiny_seqdec_cfg(tiny_synth,
-                                              str(tmp_path / 'seq')))
+def test_sequential_decoder_trains_with_curriculum_and_tests(
+        tiny_synth, tmp_path):
+    runner = Runner.from_cfg(
+        _tiny_seqdec_cfg(tiny_synth, str(tmp_path / 'seq')))
     runner.train()
     scalars = runner.message_hub.log_scalars
     assert {'train/loss_part', 'train/loss_person'} <= set(scalars)
@@ -135,8 +136,8 @@ def test_sequential_decoder_trains_on_crowd_regions(tiny_synth, tmp_path):
     assert runner.iter == -(-regions // cfg.train_dataloader.batch_size)
 
 
-def test_sequential_decoder_resumes_from_a_pre_neck_checkpoint(tiny_synth,
-                                                               tmp_path):
+def test_sequential_decoder_resumes_from_a_pre_neck_checkpoint(
+        tiny_synth, tmp_path):
     """A Runner checkpoint written before the part-feature fusion became the
     neck (its 1x1 convs under head.part_localizer.laterals.*) resumes: the
     weights land in the neck, and the optimizer's state (kept by parameter

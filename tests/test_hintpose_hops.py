@@ -5,10 +5,9 @@ import os.path as osp
 import sys
 
 import torch
+from conftest import REPO_ROOT, TINY_HRNET
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-
-from conftest import REPO_ROOT, TINY_HRNET
 from mmpose.registry import DATASETS, MODELS
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
@@ -26,19 +25,21 @@ def _model_and_batches(root):
     model = MODELS.build(cfg.model)
     model.init_weights()
     torch.nn.init.normal_(model.backbone.feedback.update.weight, std=0.5)
-    batches = [pseudo_collate([dataset[i] for i in range(j, j + 3)])
-               for j in (0, 3)]
+    batches = [
+        pseudo_collate([dataset[i] for i in range(j, j + 3)]) for j in (0, 3)
+    ]
     return model, batches
 
 
 def _last_stage_bn(model):
     """A BatchNorm of stage 4 (runs once in every hop)."""
-    return [m for m in model.backbone.stage4.modules()
-            if isinstance(m, torch.nn.BatchNorm2d)][-1]
+    return [
+        m for m in model.backbone.stage4.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+    ][-1]
 
 
-def test_per_hop_statistics_are_the_average_of_each_hops_batches(
-        tiny_synth):
+def test_per_hop_statistics_are_the_average_of_each_hops_batches(tiny_synth):
     from hintpose_hops import reestimate
     model, batches = _model_and_batches(tiny_synth)
     bn = _last_stage_bn(model)
@@ -77,5 +78,4 @@ def test_shared_statistics_average_all_hops(tiny_synth):
         lambda m, inp, out: captured.append(inp[0].mean((0, 2, 3))))
     reestimate(model, batches, batches=2, per_hop=False)
     handle.remove()
-    torch.testing.assert_close(bn.running_mean,
-                               torch.stack(captured).mean(0))
+    torch.testing.assert_close(bn.running_mean, torch.stack(captured).mean(0))

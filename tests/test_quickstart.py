@@ -59,6 +59,7 @@ def test_the_picture_needs_a_second_pose_on_the_other_person():
 
     anns = [ann(10), ann(60)]
     sigmas = np.full(17, 0.05)
+
     def pose(a):
         return np.asarray(a['keypoints']).reshape(17, 3)[:, :2]
 

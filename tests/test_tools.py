@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO_ROOT
 
 MIPNET_SYNTH = osp.join(
@@ -35,9 +34,12 @@ def test_draw_soft_lambda(tiny_synth, tmp_path):
     proc = subprocess.run([
         sys.executable,
         osp.join(REPO_ROOT, 'tools/analysis/draw_soft_lambda.py'),
-        MIPNET_SYNTH, ckpt, img, '--bbox', '10', '10', '150', '240',
-        '--steps', '4', '--kpt-thr', '0', '--out', out
-    ], capture_output=True, text=True, cwd=REPO_ROOT)
+        MIPNET_SYNTH, ckpt, img, '--bbox', '10', '10', '150', '240', '--steps',
+        '4', '--kpt-thr', '0', '--out', out
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     import cv2
     drawn, orig = cv2.imread(out), cv2.imread(img)
@@ -49,9 +51,12 @@ def test_draw_soft_lambda_names_a_missing_image(tmp_path):
     proc = subprocess.run([
         sys.executable,
         osp.join(REPO_ROOT, 'tools/analysis/draw_soft_lambda.py'),
-        MIPNET_SYNTH, 'x.pth', str(tmp_path / 'missing.jpg'), '--bbox', '0',
-        '0', '1', '1'
-    ], capture_output=True, text=True, cwd=REPO_ROOT)
+        MIPNET_SYNTH, 'x.pth',
+        str(tmp_path / 'missing.jpg'), '--bbox', '0', '0', '1', '1'
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
     assert proc.returncode != 0
     assert 'missing.jpg' in proc.stderr
 
@@ -67,7 +72,9 @@ def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
         osp.join(REPO_ROOT, 'tools', 'misc', 'make_cue_file.py'), ann,
         osp.join(tiny_synth, 'val'), out, '--poses', ann, '--thr', '0',
         '--min-distance', '0', '--max-per-box', '10'
-    ], capture_output=True, text=True)
+    ],
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr
     cues = json.load(open(out))
     anns = json.load(open(ann))['annotations']
@@ -81,8 +88,8 @@ def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
             np.linalg.norm(labelled - labelled.mean(0), axis=1))]
         x, y, w, h = a['bbox']
         if x <= own[0] <= x + w and y <= own[1] <= y + h:
-            assert np.abs(np.asarray(cues[str(a['id'])]) - own).max(
-                1).min() < 0.01
+            assert np.abs(np.asarray(cues[str(a['id'])]) -
+                          own).max(1).min() < 0.01
 
 
 def test_seqdecoder_plateau_centroid_finds_the_disk_centre():
@@ -96,15 +103,15 @@ def test_seqdecoder_plateau_centroid_finds_the_disk_centre():
         import seqdecoder_evidence as evidence
     finally:
         sys.path.pop(0)
-    ys, xs = torch.meshgrid(torch.arange(16.), torch.arange(20.),
-                            indexing='ij')
+    ys, xs = torch.meshgrid(
+        torch.arange(16.), torch.arange(20.), indexing='ij')
     disk = (((xs - 7)**2 + (ys - 8)**2) <= 4).float()
     peak = torch.exp(-((xs - 12)**2 + (ys - 3)**2))  # a sharp peak
     hm = torch.stack([disk * 0.8, peak])
     argmax = get_heatmap_maximum(hm.numpy())[0]
     np.testing.assert_allclose(argmax[0], [7, 6])
-    np.testing.assert_allclose(evidence.disk_centroid(hm, 2.0).numpy(),
-                               [[7, 8], [12, 3]], atol=1e-4)
+    np.testing.assert_allclose(
+        evidence.disk_centroid(hm, 2.0).numpy(), [[7, 8], [12, 3]], atol=1e-4)
 
 
 def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
@@ -124,14 +131,14 @@ def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
 
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
     try:
-        evidence = load('seqdecoder_evidence',
-                        osp.join(REPO_ROOT,
-                                 'tools/analysis/seqdecoder_evidence.py'))
+        evidence = load(
+            'seqdecoder_evidence',
+            osp.join(REPO_ROOT, 'tools/analysis/seqdecoder_evidence.py'))
     finally:
         sys.path.pop(0)
-    crowd = load('make_coco_crowd',
-                 osp.join(REPO_ROOT,
-                          'tools/dataset_converters/make_coco_crowd.py'))
+    crowd = load(
+        'make_coco_crowd',
+        osp.join(REPO_ROOT, 'tools/dataset_converters/make_coco_crowd.py'))
     ann = osp.join(tiny_synth, 'annotations/person_keypoints_val.json')
     img_dir = osp.join(tiny_synth, 'val')
     crops = str(tmp_path / 'crops')
@@ -149,8 +156,8 @@ def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
     assert len(canvas['images']) == len(regions['images']) > 0
     for info, region in zip(canvas['images'], regions['images']):
         orig = cv2.imread(osp.join(img_dir, info['original_file_name']))
-        img = cv2.imread(osp.join(tmp_path, 'canvas', 'images',
-                                  info['file_name']))
+        img = cv2.imread(
+            osp.join(tmp_path, 'canvas', 'images', info['file_name']))
         crop = cv2.imread(osp.join(crops, 'images', region['file_name']))
         x1, y1, x2, y2 = info['crop_box']
         assert img.shape == orig.shape
@@ -180,8 +187,8 @@ def test_proposal_filter_benchmark_default_row_is_the_filter_default():
     default = CoarsePoseFilter(pose_source=None)
     for key, value in rows[bpf.DEFAULT_LABEL].items():
         assert getattr(default, key) == value, key
-    assert rows[bpf.ALGORITHM1] == dict(unposed_score_thr=None,
-                                        pairing='score')
+    assert rows[bpf.ALGORITHM1] == dict(
+        unposed_score_thr=None, pairing='score')
 
 
 def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):
@@ -191,8 +198,8 @@ def test_coarse_pose_sweep_degrades_the_poses(tiny_synth, monkeypatch):
     cps = _analysis_tool('coarse_pose_sweep')
     monkeypatch.setattr(cps, 'FACTORS',
                         {'people missed': ('miss_person', (0.0, 1.0))})
-    res = cps.sweep(osp.join(tiny_synth,
-                             'annotations/person_keypoints_val.json'), 0)
+    res = cps.sweep(
+        osp.join(tiny_synth, 'annotations/person_keypoints_val.json'), 0)
     r = res['people missed']
     assert r['levels'] == [0.0, 1.0]
     assert r['Algorithm 1']['recall'][1] == 0.0
@@ -227,8 +234,8 @@ def _parse(path, argv, monkeypatch):
     strings its parser knows."""
     import argparse
     import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{abs(hash(path))}', path)
+    spec = importlib.util.spec_from_file_location(f'tool_{abs(hash(path))}',
+                                                  path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     seen = {}
@@ -249,12 +256,14 @@ def test_train_and_test_tools_take_mmpose_tools_arguments(monkeypatch):
     theirs = osp.join(osp.dirname(mmpose.__file__), '.mim', 'tools')
     monkeypatch.setenv('LOCAL_RANK', '0')
     cases = {
-        'train.py': ['cfg.py', '--work-dir', 'w', '--resume', '--amp',
-                     '--no-validate', '--launcher', 'pytorch',
-                     '--cfg-options', 'a.b=1'],
-        'test.py': ['cfg.py', 'ckpt.pth', '--out', 'm.json', '--dump',
-                    'p.pkl', '--launcher', 'pytorch', '--cfg-options',
-                    'a=2'],
+        'train.py': [
+            'cfg.py', '--work-dir', 'w', '--resume', '--amp', '--no-validate',
+            '--launcher', 'pytorch', '--cfg-options', 'a.b=1'
+        ],
+        'test.py': [
+            'cfg.py', 'ckpt.pth', '--out', 'm.json', '--dump', 'p.pkl',
+            '--launcher', 'pytorch', '--cfg-options', 'a=2'
+        ],
     }
     for tool, argv in cases.items():
         ours = _parse(osp.join(REPO_ROOT, 'tools', tool), argv, monkeypatch)
@@ -280,16 +289,18 @@ def test_hintpose_jitter_sweep_reads_each_sittings_device(tmp_path):
     """A run started on a GPU and resumed on the CPU says so (from the
     environment block of each sitting's MMEngine log)."""
     hjs = _analysis_tool('hintpose_jitter_sweep')
-    env = {'gpu': '    CUDA available: True\n    GPU 0: NVIDIA H100 80GB HBM3\n',
-           'cpu': '    CUDA available: False\n'}
-    for stamp, kind in (('20261126_100000', 'gpu'),
-                        ('20261126_110000', 'cpu'),
+    env = {
+        'gpu': '    CUDA available: True\n    GPU 0: NVIDIA H100 80GB HBM3\n',
+        'cpu': '    CUDA available: False\n'
+    }
+    for stamp, kind in (('20261126_100000', 'gpu'), ('20261126_110000', 'cpu'),
                         ('20261126_120000', 'cpu')):
         (tmp_path / stamp).mkdir()
-        (tmp_path / stamp / f'{stamp}.log').write_text(
-            'System environment:\n' + env[kind] + '    numpy_random_seed: 1\n')
-    assert hjs.sitting_devices(str(tmp_path)) == ['NVIDIA H100 80GB HBM3',
-                                                  'cpu']
+        (tmp_path / stamp /
+         f'{stamp}.log').write_text('System environment:\n' + env[kind] +
+                                    '    numpy_random_seed: 1\n')
+    assert hjs.sitting_devices(
+        str(tmp_path)) == ['NVIDIA H100 80GB HBM3', 'cpu']
     assert hjs.sitting_devices(str(tmp_path / 'none')) == []
 
 
@@ -300,19 +311,22 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
     cfg_path = hjs.cb.ROWS[hjs.BASE_ROW][2]
     assert hjs.config_cue(cfg_path) == (1.5, 2.0)
     cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(jitter=0.25))
-    cues = [t for t in cfg.train_dataloader.dataset.pipeline
-            if t['type'] == 'GenerateInstanceCue']
+    cues = [
+        t for t in cfg.train_dataloader.dataset.pipeline
+        if t['type'] == 'GenerateInstanceCue'
+    ]
     assert [t['jitter'] for t in cues] == [0.25]
-    assert all('jitter' not in t
-               for t in cfg.val_dataloader.dataset.pipeline
+    assert all('jitter' not in t for t in cfg.val_dataloader.dataset.pipeline
                if t['type'] == 'GenerateInstanceCue')
     with pytest.raises(ValueError, match='GenerateInstanceCue'):
         hjs.cb.load_cfg(hjs.cb.ROWS['stock'][2], hjs.set_cue(jitter=0.0))
     # a sigma variant draws the same cue in training and at test time
     cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(0.5, 1.0))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cues = [t for t in cfg[loader].dataset.pipeline
-                if t['type'] == 'GenerateInstanceCue']
+        cues = [
+            t for t in cfg[loader].dataset.pipeline
+            if t['type'] == 'GenerateInstanceCue'
+        ]
         assert [t['sigma'] for t in cues] == [1.0], loader
     assert hjs.parse_variant('0.5/1', 2.0) == (0.5, 1.0, {})
     assert hjs.parse_variant('0', 2.0) == (0.0, 2.0, {})
@@ -326,13 +340,15 @@ def test_hintpose_jitter_sweep_edits_only_the_training_cue():
     assert hjs.variant_row(jitter, sigma, extra, 2.0) == \
         'hintpose_1hop_jitter0_stages34_other0.8'
     assert hjs.config_other_prob(cfg_path) == 0.5
-    assert hjs.parse_variant('1.5,epochs=120', 2.0) == (1.5, 2.0,
-                                                        dict(epochs=120))
+    assert hjs.parse_variant('1.5,epochs=120',
+                             2.0) == (1.5, 2.0, dict(epochs=120))
     assert hjs.variant_row(1.5, 2.0, dict(epochs=120), 2.0) == \
         'hintpose_1hop_jitter1.5_120e'
     assert hjs.variant_row(*hjs.parse_variant('0,input=128x96', 2.0),
                            2.0) == 'hintpose_1hop_jitter0_128x96'
     cfg = hjs.cb.load_cfg(cfg_path, hjs.set_cue(jitter, **extra))
     assert tuple(cfg.model.backbone.cue_stages) == (3, 4)
-    assert [t['other_prob'] for t in cfg.train_dataloader.dataset.pipeline
-            if t['type'] == 'ChooseCueTarget'] == [0.8]
+    assert [
+        t['other_prob'] for t in cfg.train_dataloader.dataset.pipeline
+        if t['type'] == 'ChooseCueTarget'
+    ] == [0.8]

@@ -55,7 +55,8 @@ def _check_pins(filename):
 def _check_import(code):
     """Import in a subprocess so a broken extension cannot crash us."""
     proc = subprocess.run([sys.executable, '-c', code],
-                          capture_output=True, text=True)
+                          capture_output=True,
+                          text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ['?'])[-1]
         return [f'import failed: {last}']
@@ -78,7 +79,8 @@ def check_openmmlab():
 
 def check_xtcocotools():
     return _check_pins('xtcocotools.txt') or _check_import(
-        'from xtcocotools.coco import COCO; from xtcocotools.cocoeval import COCOeval')
+        'from xtcocotools.coco import COCO; '
+        'from xtcocotools.cocoeval import COCOeval')
 
 
 def check_runtime():
@@ -86,8 +88,9 @@ def check_runtime():
 
 
 def check_mim():
-    return (_check_pins('mim.txt')
-            + ([] if _version('openmim') == '0.3.9' else ['openmim 0.3.9 missing']))
+    return (
+        _check_pins('mim.txt') +
+        ([] if _version('openmim') == '0.3.9' else ['openmim 0.3.9 missing']))
 
 
 def check_tests():
@@ -106,15 +109,23 @@ def check_package():
     return []
 
 
-PARTS = dict(build=check_build, torch=check_torch, openmmlab=check_openmmlab,
-             xtcocotools=check_xtcocotools, runtime=check_runtime,
-             mim=check_mim, tests=check_tests, package=check_package)
+PARTS = dict(
+    build=check_build,
+    torch=check_torch,
+    openmmlab=check_openmmlab,
+    xtcocotools=check_xtcocotools,
+    runtime=check_runtime,
+    mim=check_mim,
+    tests=check_tests,
+    package=check_package)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--names', action='store_true',
-                        help='print only the names of missing parts')
+    parser.add_argument(
+        '--names',
+        action='store_true',
+        help='print only the names of missing parts')
     args = parser.parse_args()
     sys.path = [p for p in sys.path if osp.realpath(p or '.') != ROOT]
     missing = []
@@ -123,7 +134,8 @@ def main():
         if problems:
             missing.append(name)
         if not args.names:
-            print(f'{name:12s} {"ok" if not problems else "; ".join(problems)}')
+            print(
+                f'{name:12s} {"ok" if not problems else "; ".join(problems)}')
     if args.names:
         print('\n'.join(missing))
     sys.exit(1 if missing else 0)

@@ -13,8 +13,8 @@ import os.path as osp
 
 import mmengine
 from mmengine.config import Config, DictAction
-from mmengine.hooks import Hook
 from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import mmpose_occlusion  # noqa: F401  (registers our components)

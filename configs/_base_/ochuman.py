@@ -8,10 +8,12 @@
 #   test_evaluator = dict(ann_file={{_base_.ochuman_test_ann_file}})
 # (`mim test` runs the test split; `val_dataloader` is the val split.)
 ochuman_data_root = 'data/ochuman/'
-ochuman_val_ann_file = (ochuman_data_root + 'annotations/'
-                        'ochuman_coco_format_val_range_0.00_1.00.json')
-ochuman_test_ann_file = (ochuman_data_root + 'annotations/'
-                         'ochuman_coco_format_test_range_0.00_1.00.json')
+ochuman_val_ann_file = (
+    ochuman_data_root + 'annotations/'
+    'ochuman_coco_format_val_range_0.00_1.00.json')
+ochuman_test_ann_file = (
+    ochuman_data_root + 'annotations/'
+    'ochuman_coco_format_test_range_0.00_1.00.json')
 ochuman_val_dataset = dict(
     type='OCHumanDataset',
     data_root=ochuman_data_root,

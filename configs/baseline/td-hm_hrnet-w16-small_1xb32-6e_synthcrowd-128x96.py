@@ -2,8 +2,10 @@
 # two blocks per stage, from scratch) on the synthetic crowded scenes: the
 # same data, schedule and budget as the quickstart's model. It is the baseline
 # of the HintPose comparison (HintPose modifies HRNet).
-_base_ = ['./td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py',
-          '../_base_/hrnet-w16-small.py']
+_base_ = [
+    './td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py',
+    '../_base_/hrnet-w16-small.py'
+]
 
 model = dict(
     backbone=dict(

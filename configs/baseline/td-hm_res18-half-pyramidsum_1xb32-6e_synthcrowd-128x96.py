@@ -8,7 +8,12 @@ _base_ = ['./td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py']
 
 model = dict(
     backbone=dict(out_indices=(0, 1, 2, 3)),
-    neck=dict(type='PyramidSumFusion', in_channels=(32, 64, 128, 256),
-              out_channels=64),
-    head=dict(in_channels=64, deconv_out_channels=None,
-              conv_out_channels=(64, ), conv_kernel_sizes=(3, )))
+    neck=dict(
+        type='PyramidSumFusion',
+        in_channels=(32, 64, 128, 256),
+        out_channels=64),
+    head=dict(
+        in_channels=64,
+        deconv_out_channels=None,
+        conv_out_channels=(64, ),
+        conv_kernel_sizes=(3, )))

@@ -5,8 +5,10 @@
 # COCO weights below with `mim train mmdet` (the class head restarts), or run
 # the chain with the stock 80-class config and its checkpoint: the chain keeps
 # the class named `person` of any detector.
-_base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
-          '../_base_/mmdet_inference_pipeline.py']
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/mmdet_inference_pipeline.py'
+]
 
 model = dict(roi_head=dict(bbox_head=dict(num_classes=1)))
 metainfo = dict(classes=('person', ), palette=[(220, 20, 60)])

@@ -3,8 +3,10 @@
 # COCO checkpoint below loads as is; the chain keeps its `person` class
 # (mmpose_occlusion.apis.MMDetPersonDetector). Its masks are computed and
 # ignored.
-_base_ = ['mmdet::htc/htc_r50_fpn_1x_coco.py',
-          '../_base_/mmdet_inference_pipeline.py']
+_base_ = [
+    'mmdet::htc/htc_r50_fpn_1x_coco.py',
+    '../_base_/mmdet_inference_pipeline.py'
+]
 
 test_pipeline = {{_base_.mmdet_inference_pipeline}}
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

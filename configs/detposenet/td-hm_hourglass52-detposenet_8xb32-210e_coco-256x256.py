@@ -3,8 +3,10 @@
 # between them (intermediate supervision), multi-scale supervision and
 # regression on the last stack, keypoint masking in training. The stock
 # MMPose Hourglass-52 config otherwise.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hourglass52_8xb32-210e_coco-256x256.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    'td-hm_hourglass52_8xb32-210e_coco-256x256.py'
+]
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 
@@ -21,8 +23,10 @@ model = dict(
         num_scales=3,
         channels=128,
         msr_channels=64,
-        loss=dict(type='StructureAwareLoss', alpha2=0.5,
-                  metainfo='configs/_base_/datasets/coco.py'),
+        loss=dict(
+            type='StructureAwareLoss',
+            alpha2=0.5,
+            metainfo='configs/_base_/datasets/coco.py'),
         decoder=codec))
 
 train_pipeline = [

@@ -17,8 +17,10 @@ model = dict(
         num_scales=3,
         channels=64,
         msr_channels=32,
-        loss=dict(type='StructureAwareLoss', alpha2=0.5,
-                  metainfo='configs/_base_/datasets/coco.py'),
+        loss=dict(
+            type='StructureAwareLoss',
+            alpha2=0.5,
+            metainfo='configs/_base_/datasets/coco.py'),
         decoder=codec))
 
 train_pipeline = [

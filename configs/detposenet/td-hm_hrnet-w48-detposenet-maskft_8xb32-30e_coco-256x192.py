@@ -12,6 +12,11 @@ model = dict(backbone=dict(init_cfg=None))
 train_cfg = dict(max_epochs=30, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-5))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=30, milestones=[20], gamma=0.1,
-         by_epoch=True)
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=30,
+        milestones=[20],
+        gamma=0.1,
+        by_epoch=True)
 ]

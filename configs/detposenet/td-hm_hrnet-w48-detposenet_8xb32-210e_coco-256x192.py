@@ -1,12 +1,15 @@
 # DetPoseNet's pose refinement sub-net with HRNet-W48 (our construction; the
-# paper's "w/ HRNet-48" row does not say how it builds it), on COCO: multi-scale supervision on HRNet's own
-# resolutions (1/16, 1/8, 1/4 of the input: heatmaps at 1/4, 1/2, 1 of the
-# final size), multi-scale regression, the structure-aware loss at every
-# scale, and keypoint masking (background and duplication) in training.
-# The stock MMPose HRNet-W48 config otherwise; at test time it refines the
-# boxes of the crowd chain's coarse-pose filter (see ./detposenet.md).
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w48_8xb32-210e_coco-256x192.py']
+# paper's "w/ HRNet-48" row does not say how it builds it), on COCO:
+# multi-scale supervision on HRNet's own resolutions (1/16, 1/8, 1/4 of the
+# input: heatmaps at 1/4, 1/2, 1 of the final size), multi-scale regression,
+# the structure-aware loss at every scale, and keypoint masking (background and
+# duplication) in training. The stock MMPose HRNet-W48 config otherwise; at
+# test time it refines the boxes of the crowd chain's coarse-pose filter (see
+# ./detposenet.md).
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    'td-hm_hrnet-w48_8xb32-210e_coco-256x192.py'
+]
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 
@@ -23,8 +26,10 @@ model = dict(
         num_scales=3,
         channels=128,
         msr_channels=64,
-        loss=dict(type='StructureAwareLoss', alpha2=0.5,
-                  metainfo='configs/_base_/datasets/coco.py'),
+        loss=dict(
+            type='StructureAwareLoss',
+            alpha2=0.5,
+            metainfo='configs/_base_/datasets/coco.py'),
         decoder=codec))
 
 train_pipeline = [

@@ -6,8 +6,10 @@
 # At test time every box gets one cue at its centre unless cue points are
 # given (a bottom-up model's peaks, given poses); each cue is one instance,
 # merged per image by OKS-NMS.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py'
+]
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 

@@ -7,8 +7,10 @@
 #       data/coco/annotations/person_keypoints_val2017.json \
 #       data/coco/val2017/ data/coco/cues/ae_val2017_AP_H_56_person.json \
 #       --bottomup AE_CONFIG AE_CHECKPOINT \
-#       --bbox-file data/coco/person_detection_results/COCO_val2017_detections_AP_H_56_person.json
-#   mim test mmpose configs/hintpose/td-hm_hrnet-w32-hintpose_8xb64-210e_coco-256x192_bucues.py \
+#       --bbox-file data/coco/person_detection_results/\
+# COCO_val2017_detections_AP_H_56_person.json
+#   mim test mmpose configs/hintpose/\
+# td-hm_hrnet-w32-hintpose_8xb64-210e_coco-256x192_bucues.py \
 #       --checkpoint HINTPOSE.pth
 #
 # One cue per person the bottom-up model found in the box (make_cue_file's

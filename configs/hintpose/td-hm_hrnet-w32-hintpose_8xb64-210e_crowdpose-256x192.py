@@ -1,8 +1,10 @@
 # HintPose on HRNet-W32, CrowdPose trainval -> test, 256x192 (14 keypoints),
 # both ideas on: MMPose's stock CrowdPose HRNet-W32 config with HintPose's
 # model, cue transforms and metric (see the COCO config for the comments).
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/crowdpose/'
-          'td-hm_hrnet-w32_8xb64-210e_crowdpose-256x192.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/crowdpose/'
+    'td-hm_hrnet-w32_8xb64-210e_crowdpose-256x192.py'
+]
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 

@@ -4,8 +4,10 @@
 # metric of the ResNet variant; same data, schedule and budget. The crowd
 # benchmark (tools/analysis/crowd_benchmark.py) compares every top-down
 # method on this backbone.
-_base_ = ['./td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py',
-          '../_base_/hrnet-w16-small.py']
+_base_ = [
+    './td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py',
+    '../_base_/hrnet-w16-small.py'
+]
 
 model = dict(
     backbone=dict(

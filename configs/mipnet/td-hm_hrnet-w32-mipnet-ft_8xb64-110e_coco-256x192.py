@@ -17,8 +17,13 @@ load_from = ('https://download.openmmlab.com/mmpose/v1/body_2d_keypoint/'
 train_cfg = dict(max_epochs=110, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='LinearLR', begin=0, end=500, start_factor=0.001,
-         by_epoch=False),
-    dict(type='MultiStepLR', begin=0, end=110, milestones=[70, 100],
-         gamma=0.1, by_epoch=True)
+    dict(
+        type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=110,
+        milestones=[70, 100],
+        gamma=0.1,
+        by_epoch=True)
 ]

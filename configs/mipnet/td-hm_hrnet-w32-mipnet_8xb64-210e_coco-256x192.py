@@ -3,8 +3,10 @@
 # stage 4 and its output, as the official code), trained with
 # multi-instance targets (eq. 1), merged by OKS-NMS.
 # Everything else is MMPose's stock HRNet-W32 config.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py'
+]
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 
@@ -12,8 +14,7 @@ num_instances = 2  # N
 
 model = dict(
     type='MIPNetPoseEstimator',
-    backbone=dict(
-        type='MIPHRNet', num_instances=num_instances))
+    backbone=dict(type='MIPHRNet', num_instances=num_instances))
 
 # The other people of the box are stacked after it before the flip, so the
 # stock RandomFlip and TopdownAffine move them with it; RandomHalfBody (which
@@ -26,12 +27,16 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomHalfBody'),
     dict(type='RandomBBoxTransform'),
-    dict(type='SelectOtherInstances', num_instances=num_instances,
-         min_keypoints=3),
+    dict(
+        type='SelectOtherInstances',
+        num_instances=num_instances,
+        min_keypoints=3),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateMultiInstanceTarget', encoder=codec,
-         num_instances=num_instances),
+    dict(
+        type='GenerateMultiInstanceTarget',
+        encoder=codec,
+        num_instances=num_instances),
     dict(type='PackPoseInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,8 +1,10 @@
 # Evaluate the COCO-trained MIPNet HRNet-W32 (256x192) on OCHuman, as the
 # paper does (Table 4: ground-truth boxes, no training on OCHuman). `mim test`
 # runs the test split; data as in configs/_base_/ochuman.py.
-_base_ = ['./td-hm_hrnet-w32-mipnet_8xb64-210e_coco-256x192.py',
-          '../_base_/ochuman.py']
+_base_ = [
+    './td-hm_hrnet-w32-mipnet_8xb64-210e_coco-256x192.py',
+    '../_base_/ochuman.py'
+]
 
 val_dataloader = dict(dataset={{_base_.ochuman_val_dataset}})
 test_dataloader = dict(dataset={{_base_.ochuman_test_dataset}})

@@ -10,12 +10,16 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomHalfBody'),
     dict(type='RandomBBoxTransform'),
-    dict(type='SelectOtherInstances', num_instances=num_instances,
-         min_keypoints=3),
+    dict(
+        type='SelectOtherInstances',
+        num_instances=num_instances,
+        min_keypoints=3),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateMultiInstanceTarget', encoder=codec,
-         num_instances=num_instances),
+    dict(
+        type='GenerateMultiInstanceTarget',
+        encoder=codec,
+        num_instances=num_instances),
     dict(type='PackPoseInputs')
 ]
 val_pipeline = [

@@ -11,5 +11,7 @@ model = dict(
         depth=50,
         num_instances={{_base_.num_instances}},
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
-    head=dict(in_channels=2048, deconv_out_channels=(256, 256, 256),
-              deconv_kernel_sizes=(4, 4, 4)))
+    head=dict(
+        in_channels=2048,
+        deconv_out_channels=(256, 256, 256),
+        deconv_kernel_sizes=(4, 4, 4)))

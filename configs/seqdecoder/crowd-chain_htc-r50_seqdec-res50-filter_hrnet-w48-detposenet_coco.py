@@ -5,8 +5,10 @@
 # configs/seqdecoder/seqdec_res50_8xb4-130e_coco-crowd-512x512.py`). It
 # learnt on crowd regions and here runs on whole images, which hold more
 # people than its step limit (test_cfg.max_steps = 30) only in rare cases.
-_base_ = ['../detposenet/crowd-chain_htc-r50_ae-hrnet-w32-filter_hrnet-w48-'
-          'detposenet_coco.py']
+_base_ = [
+    '../detposenet/crowd-chain_htc-r50_ae-hrnet-w32-filter_hrnet-w48-'
+    'detposenet_coco.py'
+]
 
 proposal = dict(
     pose_source=dict(

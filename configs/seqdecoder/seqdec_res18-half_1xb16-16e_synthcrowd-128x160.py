@@ -17,8 +17,13 @@ train_cfg = dict(max_epochs=16, val_interval=16)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
-    dict(type='MultiStepLR', begin=0, end=16, milestones=[12, 15],
-         gamma=0.1, by_epoch=True),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=16,
+        milestones=[12, 15],
+        gamma=0.1,
+        by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=16)
 default_hooks = dict(
@@ -30,14 +35,18 @@ custom_hooks = [
 randomness = dict(seed=0)
 
 # codec and model
-codec = dict(type='SequentialDiskHeatmap', input_size=(160, 128),
-             heatmap_size=(40, 32), radius=2)
+codec = dict(
+    type='SequentialDiskHeatmap',
+    input_size=(160, 128),
+    heatmap_size=(40, 32),
+    radius=2)
 model = dict(
-    backbone=dict(depth=18, stem_channels=32, base_channels=32,
-                  init_cfg=None),
+    backbone=dict(depth=18, stem_channels=32, base_channels=32, init_cfg=None),
     neck=dict(in_channels=(32, 64, 128, 256)),
-    head=dict(in_channels=(32, 64, 128, 256), hidden_channels=(16, 16, 32, 32),
-              decoder=codec),
+    head=dict(
+        in_channels=(32, 64, 128, 256),
+        hidden_channels=(16, 16, 32, 32),
+        decoder=codec),
     test_cfg=dict(max_steps=8, locate_by_parts=True))
 
 # data: whole synthetic images (they are crowded already)
@@ -47,8 +56,11 @@ train_pipeline = [
     # scale_type='long': the window holds the whole image or region (the
     # stock 'short' cuts tall and wide crowd regions to their short side,
     # while validation's BottomupResize('expand') shows them whole)
-    dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-         scale_type='long', rotate_factor=40),
+    dict(
+        type='BottomupRandomAffine',
+        input_size=codec['input_size'],
+        scale_type='long',
+        rotate_factor=40),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='BottomupGetHeatmapMask'),
@@ -56,13 +68,17 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='LoadImage'),
-    dict(type='BottomupResize', input_size=codec['input_size'],
-         size_factor=32, resize_mode='expand'),
-    dict(type='PackPoseInputs',
-         meta_keys=('id', 'img_id', 'img_path', 'crowd_index', 'ori_shape',
-                    'img_shape', 'input_size', 'input_center', 'input_scale',
-                    'flip', 'flip_direction', 'flip_indices', 'raw_ann_info',
-                    'skeleton_links'))
+    dict(
+        type='BottomupResize',
+        input_size=codec['input_size'],
+        size_factor=32,
+        resize_mode='expand'),
+    dict(
+        type='PackPoseInputs',
+        meta_keys=('id', 'img_id', 'img_path', 'crowd_index', 'ori_shape',
+                   'img_shape', 'input_size', 'input_center', 'input_scale',
+                   'flip', 'flip_direction', 'flip_indices', 'raw_ann_info',
+                   'skeleton_links'))
 ]
 train_dataloader = dict(
     batch_size=16,
@@ -82,7 +98,8 @@ val_dataloader = dict(
         data_prefix=dict(img='val/'),
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val.json')
+val_evaluator = dict(ann_file=data_root +
+                     'annotations/person_keypoints_val.json')
 test_evaluator = val_evaluator
 
 visualizer = dict(type='OcclusionPoseVisualizer')

@@ -16,8 +16,10 @@
 #       data/coco/val2017 data/coco_crowd
 # (the paper made its val/test crops from COCO 2014 val; val2017 is the
 # closest split MMPose users have).
-_base_ = ['mmpose::body_2d_keypoint/associative_embedding/coco/'
-          'ae_hrnet-w32_8xb24-300e_coco-512x512.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/associative_embedding/coco/'
+    'ae_hrnet-w32_8xb24-300e_coco-512x512.py'
+]
 
 custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 
@@ -25,10 +27,15 @@ custom_imports = dict(imports=['mmpose_occlusion'], allow_failed_imports=False)
 train_cfg = dict(max_epochs=130, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='LinearLR', begin=0, end=500, start_factor=0.001,
-         by_epoch=False),
-    dict(type='MultiStepLR', begin=0, end=130, milestones=[60, 90],
-         gamma=0.1, by_epoch=True),
+    dict(
+        type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=130,
+        milestones=[60, 90],
+        gamma=0.1,
+        by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(checkpoint=dict(interval=10))
@@ -40,8 +47,11 @@ custom_hooks = [
 ]
 
 # codec and model
-codec = dict(type='SequentialDiskHeatmap', input_size=(512, 512),
-             heatmap_size=(128, 128), radius=3)
+codec = dict(
+    type='SequentialDiskHeatmap',
+    input_size=(512, 512),
+    heatmap_size=(128, 128),
+    radius=3)
 model = dict(
     backbone=dict(
         _delete_=True,
@@ -66,8 +76,8 @@ model = dict(
         # layer-normalised ConvLSTMs (GroupNorm per gate): with plain cells
         # the coarse scales do not reach the output (docs/seqdecoder.md)
         lstm_norm_cfg=dict(type='GN'),
-        loss_part=dict(type='BCELoss', use_target_weight=True,
-                       loss_weight=0.5),
+        loss_part=dict(
+            type='BCELoss', use_target_weight=True, loss_weight=0.5),
         loss_person=dict(type='HungarianBCELoss', stop_steps=2),
         max_train_people=2,
         decoder=codec),
@@ -91,8 +101,13 @@ train_pipeline = [
     # scale_type='long': the window holds the whole image or region (the
     # stock 'short' cuts tall and wide crowd regions to their short side,
     # while validation's BottomupResize('expand') shows them whole)
-    dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-         scale_type='long', rotate_factor=40, scale_prob=0, shift_prob=0),
+    dict(
+        type='BottomupRandomAffine',
+        input_size=codec['input_size'],
+        scale_type='long',
+        rotate_factor=40,
+        scale_prob=0,
+        shift_prob=0),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='BottomupGetHeatmapMask'),
@@ -100,10 +115,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=4,
-    dataset=dict(
-        type=dataset_type,
-        iou_thr=0.1,
-        pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, iou_thr=0.1, pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
         type='CocoDataset',
@@ -111,6 +123,6 @@ val_dataloader = dict(
         ann_file='annotations/person_keypoints_val2017_crowd.json',
         data_prefix=dict(img='images/')))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    ann_file=crowd_root + 'annotations/person_keypoints_val2017_crowd.json')
+val_evaluator = dict(ann_file=crowd_root +
+                     'annotations/person_keypoints_val2017_crowd.json')
 test_evaluator = val_evaluator

@@ -6,20 +6,19 @@ from .box_sources import (MMDetPersonDetector, PrecomputedBoxes,
 from .crowd_inferencer import (CheckpointMismatchError, CrowdPoseInferencer,
                                ImageResult, clean_boxes, load_pose_checkpoint)
 from .cue_source import BottomupCueSource, write_cue_file
-from .export import (ExportWrapper, HintPoseExportWrapper,
-                     MIPNetExportWrapper, SeqDecoderEncoderWrapper,
-                     SeqDecoderStepWrapper, TopdownExportWrapper,
-                     build_export_wrappers, export_model, export_onnx,
-                     onnx_max_abs_diff, run_sequential_decoder_onnx)
+from .export import (ExportWrapper, HintPoseExportWrapper, MIPNetExportWrapper,
+                     SeqDecoderEncoderWrapper, SeqDecoderStepWrapper,
+                     TopdownExportWrapper, build_export_wrappers, export_model,
+                     export_onnx, onnx_max_abs_diff,
+                     run_sequential_decoder_onnx)
 from .pose_source import BottomupPoseSource
 
 __all__ = [
     'MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector',
     'CheckpointMismatchError', 'CrowdPoseInferencer', 'ImageResult',
-    'clean_boxes',
-    'load_pose_checkpoint', 'BottomupCueSource', 'write_cue_file',
-    'BottomupPoseSource', 'ExportWrapper', 'TopdownExportWrapper',
-    'MIPNetExportWrapper', 'HintPoseExportWrapper',
+    'clean_boxes', 'load_pose_checkpoint', 'BottomupCueSource',
+    'write_cue_file', 'BottomupPoseSource', 'ExportWrapper',
+    'TopdownExportWrapper', 'MIPNetExportWrapper', 'HintPoseExportWrapper',
     'SeqDecoderEncoderWrapper', 'SeqDecoderStepWrapper',
     'build_export_wrappers', 'export_onnx', 'export_model',
     'onnx_max_abs_diff', 'run_sequential_decoder_onnx'

@@ -23,8 +23,10 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ['MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector',
-           'disable_final_nms']
+__all__ = [
+    'MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector',
+    'disable_final_nms'
+]
 
 Boxes = Tuple[np.ndarray, np.ndarray]
 
@@ -58,8 +60,9 @@ def disable_final_nms(model_cfg, max_boxes: int = 1000) -> dict:
     test_cfg = model_cfg.get('test_cfg') or {}
     for node in (test_cfg.get('rcnn'), test_cfg):
         if isinstance(node, dict) and isinstance(node.get('nms'), dict):
-            stock = dict(nms=dict(node['nms']),
-                         max_per_img=node.get('max_per_img', 100))
+            stock = dict(
+                nms=dict(node['nms']),
+                max_per_img=node.get('max_per_img', 100))
             node['nms'] = dict(node['nms'], iou_threshold=1.0)
             node['max_per_img'] = max_boxes
             return stock
@@ -85,20 +88,26 @@ class MMDetPersonDetector:
         max_boxes (int): with ``pre_nms``, the most boxes per image.
     """
 
-    def __init__(self, config, checkpoint: Optional[str] = None,
-                 device: str = 'cpu', person_class: str = 'person',
-                 pre_nms: bool = True, max_boxes: int = 1000):
+    def __init__(self,
+                 config,
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 person_class: str = 'person',
+                 pre_nms: bool = True,
+                 max_boxes: int = 1000):
         from mmdet.apis import init_detector
         from mmpose.utils import adapt_mmdet_pipeline
+
         from mmpose_occlusion.utils import load_config
         cfg = copy.deepcopy(load_config(config, 'detector config'))
         self.pre_nms = pre_nms
-        self.stock_nms_cfg = (disable_final_nms(cfg.model, max_boxes)
-                              if pre_nms else None)
-        self.model = init_detector(adapt_mmdet_pipeline(cfg), checkpoint,
-                                   device=device)
-        meta_classes = cfg.get('test_dataloader', {}).get('dataset', {}).get(
-            'metainfo', {}).get('classes')
+        self.stock_nms_cfg = (
+            disable_final_nms(cfg.model, max_boxes) if pre_nms else None)
+        self.model = init_detector(
+            adapt_mmdet_pipeline(cfg), checkpoint, device=device)
+        meta_classes = cfg.get('test_dataloader',
+                               {}).get('dataset', {}).get('metainfo',
+                                                          {}).get('classes')
         if checkpoint is None and meta_classes:
             # init_detector falls back to COCO's 80 names without weights
             self.model.dataset_meta = dict(classes=tuple(meta_classes))
@@ -121,8 +130,10 @@ class MMDetPersonDetector:
         from mmpose_occlusion.proposals import BoxNMS
         if self.stock_nms_cfg is None:
             raise ValueError('this detector runs its own NMS (pre_nms=False)')
-        return BoxNMS(self.stock_nms_cfg['nms'].get('iou_threshold', 0.5),
-                      self.stock_nms_cfg['max_per_img'], impl='mmcv')
+        return BoxNMS(
+            self.stock_nms_cfg['nms'].get('iou_threshold', 0.5),
+            self.stock_nms_cfg['max_per_img'],
+            impl='mmcv')
 
     def __call__(self, img: np.ndarray, name: str = '') -> Boxes:
         from mmdet.apis import inference_detector
@@ -191,9 +202,13 @@ class SimulatedDetector:
         seed: base seed.
     """
 
-    def __init__(self, ann_file: str, jitter: float = 0.05,
-                 miss_prob: float = 0.05, dup_prob: float = 0.3,
-                 fp_rate: float = 0.5, seed: int = 0):
+    def __init__(self,
+                 ann_file: str,
+                 jitter: float = 0.05,
+                 miss_prob: float = 0.05,
+                 dup_prob: float = 0.3,
+                 fp_rate: float = 0.5,
+                 seed: int = 0):
         self.images = _images_by_name(ann_file)
         with open(ann_file) as f:
             anns = json.load(f)['annotations']
@@ -227,8 +242,8 @@ class SimulatedDetector:
             return [cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2]
 
         for a in self.people.get(image['id'], []):
-            kpts = np.asarray(a.get('keypoints', []), np.float32).reshape(
-                -1, 3)
+            kpts = np.asarray(a.get('keypoints', []),
+                              np.float32).reshape(-1, 3)
             labelled = kpts[:, 2] > 0
             visible = (kpts[:, 2] == 2).sum() / max(labelled.sum(), 1)
             if rng.random() < self.miss_prob * (2 - visible):

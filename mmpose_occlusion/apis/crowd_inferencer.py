@@ -63,13 +63,15 @@ def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
             '.pth written by training (e.g. work_dirs/<config>/epoch_N.pth)')
     ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = {
+        k[7:] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
     own = model.state_dict()
     shape_diff = [(k, tuple(v.shape), tuple(own[k].shape))
                   for k, v in state.items()
-                  if k in own and hasattr(v, 'shape') and
-                  tuple(v.shape) != tuple(own[k].shape)]
+                  if k in own and hasattr(v, 'shape')
+                  and tuple(v.shape) != tuple(own[k].shape)]
     missing = [k for k in own if k not in state]
     if shape_diff:
         k, theirs, ours = shape_diff[0]
@@ -89,8 +91,10 @@ def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
     return ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
 
 
-def clean_boxes(bboxes: np.ndarray, scores: np.ndarray,
-                img_shape: Sequence[int], min_size: float = 1.0):
+def clean_boxes(bboxes: np.ndarray,
+                scores: np.ndarray,
+                img_shape: Sequence[int],
+                min_size: float = 1.0):
     """Clip boxes to the image; drop non-finite, outside or zero-size ones.
 
     Returns:
@@ -178,6 +182,7 @@ class CrowdPoseInferencer:
                  device: str = 'cpu'):
         from mmengine.dataset import Compose
         from mmpose.apis import init_model
+
         import mmpose_occlusion  # noqa: F401  (registers our components)
 
         if batch_size < 1:
@@ -187,8 +192,7 @@ class CrowdPoseInferencer:
             getattr(cfg, 'filename', '<config>')
         self.pose_model = init_model(cfg, None, device=device)
         if pose_checkpoint is not None:
-            meta = load_pose_checkpoint(self.pose_model, pose_checkpoint,
-                                        name)
+            meta = load_pose_checkpoint(self.pose_model, pose_checkpoint, name)
             if 'dataset_meta' in meta:
                 self.pose_model.dataset_meta = meta['dataset_meta']
         self.pose_model.eval()
@@ -211,13 +215,16 @@ class CrowdPoseInferencer:
         self.kpt_score_thr = kpt_score_thr
         self.batch_size = batch_size
         meta = self.pose_model.dataset_meta
-        self.sigmas = np.asarray(meta['sigmas'], np.float32) if meta.get(
-            'sigmas') is not None else None
+        self.sigmas = np.asarray(
+            meta['sigmas'],
+            np.float32) if meta.get('sigmas') is not None else None
         backbone = getattr(self.pose_model, 'backbone', None)
         self.uses_cues = bool(getattr(backbone, 'use_cue', False))
 
     @classmethod
-    def from_chain_config(cls, chain, device: Optional[str] = None
+    def from_chain_config(cls,
+                          chain,
+                          device: Optional[str] = None
                           ) -> 'CrowdPoseInferencer':
         """Build the whole chain from a chain config (a path or Config)::
 
@@ -242,14 +249,13 @@ class CrowdPoseInferencer:
         if cfg.get('detector'):
             det = dict(cfg.detector)
             box_source = MMDetPersonDetector(
-                det.pop('config'), det.pop('checkpoint', None), device,
-                **det)
+                det.pop('config'), det.pop('checkpoint', None), device, **det)
         proposal = cfg.get('proposal')
         if proposal is not None:
             proposal = dict(proposal)
             if isinstance(proposal.get('pose_source'), dict):
-                proposal['pose_source'] = dict(proposal['pose_source'],
-                                               device=device)
+                proposal['pose_source'] = dict(
+                    proposal['pose_source'], device=device)
         cue_source = None
         if cfg.get('cues'):
             cues = dict(cfg.cues)
@@ -258,24 +264,29 @@ class CrowdPoseInferencer:
                 **cues)
         pose = dict(cfg.pose)
         return cls(
-            pose.pop('config'), pose.pop('checkpoint', None),
-            box_source=box_source, proposal=proposal, cue_source=cue_source,
-            device=device, bbox_thr=cfg.get('bbox_thr', 0.3),
+            pose.pop('config'),
+            pose.pop('checkpoint', None),
+            box_source=box_source,
+            proposal=proposal,
+            cue_source=cue_source,
+            device=device,
+            bbox_thr=cfg.get('bbox_thr', 0.3),
             oks_thr=cfg.get('oks_thr', 0.9),
-            batch_size=cfg.get('batch_size', 16), **pose)
+            batch_size=cfg.get('batch_size', 16),
+            **pose)
 
     @property
     def dataset_meta(self) -> dict:
         return self.pose_model.dataset_meta
 
     # ---------------------------------------------------------------- stages
-    def detect(self, img: np.ndarray, name: str) -> Tuple[np.ndarray,
-                                                           np.ndarray]:
+    def detect(self, img: np.ndarray,
+               name: str) -> Tuple[np.ndarray, np.ndarray]:
         """Person boxes and scores before NMS, cleaned and thresholded."""
         if self.box_source is None:
             h, w = img.shape[:2]
-            return (np.array([[0, 0, w, h]], np.float32),
-                    np.ones(1, np.float32))
+            return (np.array([[0, 0, w, h]],
+                             np.float32), np.ones(1, np.float32))
         bboxes, scores = self.box_source(img, name)
         bboxes, scores, _ = clean_boxes(bboxes, scores, img.shape)
         keep = scores >= self.bbox_thr
@@ -298,8 +309,8 @@ class CrowdPoseInferencer:
         """The pose model's test pipeline on every proposal's crop."""
         data_list = []
         for p, box in enumerate(proposals.bboxes):
-            info = dict(img=img, bbox=box[None],
-                        bbox_score=np.ones(1, np.float32))
+            info = dict(
+                img=img, bbox=box[None], bbox_score=np.ones(1, np.float32))
             if proposals.cue_points is not None and \
                     len(proposals.cue_points[p]):
                 info['cue_points'] = np.asarray(proposals.cue_points[p],
@@ -323,8 +334,13 @@ class CrowdPoseInferencer:
     def merge(self, proposals: Proposals, samples: List) -> Dict:
         """Every instance of every box, rescored, then OKS-NMS."""
         from mmpose.evaluation.functional import oks_nms
-        rows = dict(keypoints=[], keypoint_scores=[], box_index=[],
-                    instance_index=[], cue_points=[], score_factor=[])
+        rows = dict(
+            keypoints=[],
+            keypoint_scores=[],
+            box_index=[],
+            instance_index=[],
+            cue_points=[],
+            score_factor=[])
         for p, sample in enumerate(samples):
             inst = sample.pred_instances
             kpts = np.asarray(inst.keypoints, np.float32)
@@ -345,17 +361,17 @@ class CrowdPoseInferencer:
                 np.asarray(inst.bbox_scores, np.float32).reshape(m)
                 if 'bbox_scores' in inst else np.ones(m, np.float32))
             rows['cue_points'].append(
-                np.asarray(inst.cue_points, np.float32).reshape(m, 2)
-                if 'cue_points' in inst else np.full((m, 2), np.nan,
-                                                     np.float32))
+                np.asarray(inst.cue_points, np.float32).reshape(m, 2) if
+                'cue_points' in inst else np.full((m, 2), np.nan, np.float32))
         k = self.dataset_meta.get('num_keypoints', 17)
         if not rows['keypoints']:
-            out = dict(keypoints=np.zeros((0, k, 2), np.float32),
-                       keypoint_scores=np.zeros((0, k), np.float32),
-                       box_index=np.zeros(0, np.int64),
-                       instance_index=np.zeros(0, np.int64),
-                       cue_points=np.zeros((0, 2), np.float32),
-                       score_factor=np.zeros(0, np.float32))
+            out = dict(
+                keypoints=np.zeros((0, k, 2), np.float32),
+                keypoint_scores=np.zeros((0, k), np.float32),
+                box_index=np.zeros(0, np.int64),
+                instance_index=np.zeros(0, np.int64),
+                cue_points=np.zeros((0, 2), np.float32),
+                score_factor=np.zeros(0, np.float32))
         else:
             out = {key: np.concatenate(v) for key, v in rows.items()}
         box = out['box_index']
@@ -363,14 +379,15 @@ class CrowdPoseInferencer:
         out['bbox_scores'] = proposals.scores[box] * out.pop('score_factor')
         good = out['keypoint_scores'] > self.kpt_score_thr
         mean_good = np.where(
-            good.any(1),
-            (out['keypoint_scores'] * good).sum(1) / np.maximum(
-                good.sum(1), 1), 0)
+            good.any(1), (out['keypoint_scores'] * good).sum(1) /
+            np.maximum(good.sum(1), 1), 0)
         out['scores'] = (out['bbox_scores'] * mean_good).astype(np.float32)
         wh = out['bboxes'][:, 2:] - out['bboxes'][:, :2]
         db = [
-            dict(keypoints=np.concatenate([kp, ks[:, None]], 1), score=s,
-                 area=float(a))
+            dict(
+                keypoints=np.concatenate([kp, ks[:, None]], 1),
+                score=s,
+                area=float(a))
             for kp, ks, s, a in zip(out['keypoints'], out['keypoint_scores'],
                                     out['scores'], wh.prod(1))
         ]
@@ -379,7 +396,8 @@ class CrowdPoseInferencer:
         return {key: v[keep] for key, v in out.items()}
 
     # -------------------------------------------------------------- public
-    def __call__(self, img: Union[str, np.ndarray],
+    def __call__(self,
+                 img: Union[str, np.ndarray],
                  name: Optional[str] = None) -> Dict:
         """Run the chain on one image (a path, or a BGR array with its file
         ``name`` for box sources that look images up by name)."""
@@ -408,8 +426,8 @@ class CrowdPoseInferencer:
         t = time.perf_counter()
         crops = self.prepare(img, proposals)
         timings['pose'] = time.perf_counter() - t
-        return dict(detections=(bboxes, scores), proposals=proposals,
-                    crops=crops)
+        return dict(
+            detections=(bboxes, scores), proposals=proposals, crops=crops)
 
     def _finish(self, img: np.ndarray, staged: dict, samples: List,
                 timings: dict) -> Dict:
@@ -417,12 +435,16 @@ class CrowdPoseInferencer:
         t = time.perf_counter()
         result = self.merge(staged['proposals'], samples)
         timings['merge'] = time.perf_counter() - t
-        result.update(detections=staged['detections'],
-                      proposals=staged['proposals'], timings=timings,
-                      img_shape=img.shape[:2])
+        result.update(
+            detections=staged['detections'],
+            proposals=staged['proposals'],
+            timings=timings,
+            img_shape=img.shape[:2])
         return result
 
-    def run(self, images: Sequence[str], num_workers: int = 2,
+    def run(self,
+            images: Sequence[str],
+            num_workers: int = 2,
             images_per_batch: int = 8) -> Iterator[ImageResult]:
         """Run the chain over many image files, yielding one
         :class:`ImageResult` per image, in input order.
@@ -445,8 +467,11 @@ class CrowdPoseInferencer:
         if num_workers < 0:
             raise ValueError(f'num_workers must be >= 0, got {num_workers}')
         loader = DataLoader(
-            _ImageFiles(images), batch_size=images_per_batch,
-            num_workers=num_workers, collate_fn=list, shuffle=False)
+            _ImageFiles(images),
+            batch_size=images_per_batch,
+            num_workers=num_workers,
+            collate_fn=list,
+            shuffle=False)
         t = time.perf_counter()
         for group in loader:
             load_s = (time.perf_counter() - t) / max(len(group), 1)
@@ -461,8 +486,8 @@ class CrowdPoseInferencer:
                 out[index] = ImageResult(index, path, None, error)
                 continue
             timings = dict(load=load_s)
-            staged.append((index, path, img, self._front(img, path, timings),
-                           timings))
+            staged.append((index, path, img, self._front(img, path,
+                                                         timings), timings))
         crops = [c for *_, front, _ in staged for c in front['crops']]
         t = time.perf_counter()
         samples = self.forward(crops)

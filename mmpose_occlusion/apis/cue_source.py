@@ -13,8 +13,9 @@ model and gives each box one of two kinds of cues:
   (``test_cfg.output_heatmaps``; Associative Embedding, DEKR, CID, ...),
   mapped back to the image, through ``extract_cue_points``. The strongest
   peaks of any channel tend to be joints of the most salient person, so
-  several cues of a box often name the same person. ``write_cue_file`` stores the cues
-of every box of a COCO file for ``LoadCuePoints`` (dataset evaluation).
+  several cues of a box often name the same person. ``write_cue_file``
+  stores the cues of every box of a COCO file for ``LoadCuePoints``
+  (dataset evaluation).
 
 Shapes: image (H, W, 3) BGR or a path; boxes (N, 4) x1, y1, x2, y2 in image
 pixels; output per box (M_i, 2) cue points in image pixels and (M_i,) scores.
@@ -63,30 +64,35 @@ class BottomupCueSource:
             raise TypeError('BottomupCueSource takes an MMPose bottom-up '
                             f'estimator, got {type(model).__name__}')
         if mode not in ('poses', 'peaks'):
-            raise ValueError(
-                f"mode must be 'poses' or 'peaks', got {mode!r}")
+            raise ValueError(f"mode must be 'poses' or 'peaks', got {mode!r}")
         self.model = model
         self.mode = mode
         if mode == 'peaks':
-            self.model.test_cfg = dict(model.test_cfg or {},
-                                       output_heatmaps=True)
+            self.model.test_cfg = dict(
+                model.test_cfg or {}, output_heatmaps=True)
         self.threshold = threshold
         self.max_per_box = max_per_box
-        self.min_distance = (min_distance if min_distance is not None else
-                             8.0 if mode == 'peaks' else 0.0)
+        self.min_distance = (
+            min_distance
+            if min_distance is not None else 8.0 if mode == 'peaks' else 0.0)
         self.channels = channels
         self.poses = BottomupPoseSource(model)
 
     @classmethod
-    def from_config(cls, config, checkpoint: Optional[str] = None,
-                    device: str = 'cpu', **kwargs) -> 'BottomupCueSource':
+    def from_config(cls,
+                    config,
+                    checkpoint: Optional[str] = None,
+                    device: str = 'cpu',
+                    **kwargs) -> 'BottomupCueSource':
         """Build the bottom-up model with ``mmpose.apis.init_model``."""
         from mmpose.apis import init_model
 
         from mmpose_occlusion.utils import load_config
         return cls(
-            init_model(load_config(config, 'bottom-up config'), checkpoint,
-                       device=device), **kwargs)
+            init_model(
+                load_config(config, 'bottom-up config'),
+                checkpoint,
+                device=device), **kwargs)
 
     def image_heatmaps(self, img: Union[str, np.ndarray]
                        ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -117,19 +123,27 @@ class BottomupCueSource:
         stride = scale / np.array([w, h], np.float32)
         return heatmaps, stride, center - 0.5 * scale
 
-    def __call__(self, img: Union[str, np.ndarray], boxes
-                 ) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    def __call__(self, img: Union[str, np.ndarray],
+                 boxes) -> Tuple[List[np.ndarray], List[np.ndarray]]:
         """Cue points and scores inside each box (strongest first)."""
         if self.mode == 'poses':
             keypoints, scores = self.poses(img)
             return pose_cue_points(
-                keypoints, scores, boxes, score_thr=self.threshold,
-                max_per_box=self.max_per_box, min_distance=self.min_distance)
+                keypoints,
+                scores,
+                boxes,
+                score_thr=self.threshold,
+                max_per_box=self.max_per_box,
+                min_distance=self.min_distance)
         heatmaps, stride, offset = self.image_heatmaps(img)
         return extract_cue_points(
-            heatmaps, boxes, threshold=self.threshold,
-            max_per_box=self.max_per_box, min_distance=self.min_distance,
-            stride=stride, offset=offset)
+            heatmaps,
+            boxes,
+            threshold=self.threshold,
+            max_per_box=self.max_per_box,
+            min_distance=self.min_distance,
+            stride=stride,
+            offset=offset)
 
 
 def write_cue_file(cue_fn: Callable[[dict, np.ndarray], List[np.ndarray]],

@@ -100,8 +100,12 @@ class ExportWrapper(nn.Module):
 
     def dynamic_axes(self) -> Axes:
         """The dynamic axes of every input and output by name."""
-        return {name: {0: 'batch'}
-                for name in self.input_names + self.output_names}
+        return {
+            name: {
+                0: 'batch'
+            }
+            for name in self.input_names + self.output_names
+        }
 
     def example_inputs(self, batch_size: int,
                        input_shape: Sequence[int]) -> Tuple[Tensor, ...]:
@@ -128,9 +132,16 @@ class MIPNetExportWrapper(ExportWrapper):
     input_names = ('input', 'selectors')
 
     def dynamic_axes(self) -> Axes:
-        return dict(input={0: 'batch'},
-                    selectors={0: 'batch', 1: 'num_selectors'},
-                    heatmaps={0: 'batch', 1: 'num_selectors'})
+        return dict(
+            input={0: 'batch'},
+            selectors={
+                0: 'batch',
+                1: 'num_selectors'
+            },
+            heatmaps={
+                0: 'batch',
+                1: 'num_selectors'
+            })
 
     def example_inputs(self, batch_size, input_shape):
         n = self.model.num_instances
@@ -140,9 +151,9 @@ class MIPNetExportWrapper(ExportWrapper):
     def forward(self, input: Tensor, selectors: Tensor) -> Tensor:
         model, backbone = self.model, self.model.backbone
         n = backbone.num_instances
-        if not torch.jit.is_tracing() and (
-                selectors.dim() != 3 or selectors.shape[0] != input.shape[0]
-                or selectors.shape[2] != n):
+        if not torch.jit.is_tracing() and (selectors.dim() != 3 or
+                                           selectors.shape[0] != input.shape[0]
+                                           or selectors.shape[2] != n):
             raise ValueError(
                 f'selectors must be (B, M, N) = ({input.shape[0]}, M, {n}), '
                 f'got {tuple(selectors.shape)}')
@@ -170,8 +181,16 @@ class HintPoseExportWrapper(ExportWrapper):
     def dynamic_axes(self) -> Axes:
         if not self.use_cue:
             return super().dynamic_axes()
-        return dict(input={0: 'batch'}, cues={0: 'batch', 1: 'num_cues'},
-                    heatmaps={0: 'batch', 1: 'num_cues'})
+        return dict(
+            input={0: 'batch'},
+            cues={
+                0: 'batch',
+                1: 'num_cues'
+            },
+            heatmaps={
+                0: 'batch',
+                1: 'num_cues'
+            })
 
     def example_inputs(self, batch_size, input_shape):
         x = torch.randn(batch_size, 3, *input_shape)
@@ -203,8 +222,14 @@ class HintPoseExportWrapper(ExportWrapper):
 
 def _seq_axes(names: Sequence[str], levels: Sequence[int]) -> Axes:
     """Batch and the spatial size of pyramid level ``levels[i]``."""
-    return {n: {0: 'batch', 2: f'height{s}', 3: f'width{s}'}
-            for n, s in zip(names, levels)}
+    return {
+        n: {
+            0: 'batch',
+            2: f'height{s}',
+            3: f'width{s}'
+        }
+        for n, s in zip(names, levels)
+    }
 
 
 class SeqDecoderEncoderWrapper(ExportWrapper):
@@ -244,25 +269,25 @@ class SeqDecoderStepWrapper(ExportWrapper):
         self.layers = [(s, i) for s in range(len(cells))
                        for i in range(len(cells[s]))]
         ctx = tuple(f'context{s}' for s in range(self.num_levels))
-        self.input_names = ctx + tuple(
-            f'{k}_in{s}_{i}' for s, i in self.layers for k in 'hc')
-        self.output_names = ('heatmaps', ) + tuple(
-            f'{k}_out{s}_{i}' for s, i in self.layers for k in 'hc')
+        self.input_names = ctx + tuple(f'{k}_in{s}_{i}' for s, i in self.layers
+                                       for k in 'hc')
+        self.output_names = ('heatmaps', ) + tuple(f'{k}_out{s}_{i}'
+                                                   for s, i in self.layers
+                                                   for k in 'hc')
 
     def dynamic_axes(self) -> Axes:
         levels = list(range(self.num_levels))
         levels += [s for s, _ in self.layers for _ in 'hc']
         axes = _seq_axes(self.input_names, levels)
-        axes.update(_seq_axes(self.output_names, [0] + levels[
-            self.num_levels:]))
+        axes.update(
+            _seq_axes(self.output_names, [0] + levels[self.num_levels:]))
         return axes
 
     def example_inputs(self, batch_size, input_shape):
         """The context of a random image and random states."""
         encoder = SeqDecoderEncoderWrapper(self.model)
         with torch.no_grad():
-            context = encoder(torch.randn(batch_size, 3,
-                                          *input_shape))[1:]
+            context = encoder(torch.randn(batch_size, 3, *input_shape))[1:]
         cells = self.model.head.person_decoder.cells
         states = []
         for s, i in self.layers:
@@ -297,8 +322,9 @@ def build_export_wrappers(model: nn.Module) -> Dict[str, ExportWrapper]:
         return {'': TopdownExportWrapper(model)}
     if isinstance(model, BottomupPoseEstimator) and isinstance(
             model.head, SequentialDecoderHead):
-        return dict(encoder=SeqDecoderEncoderWrapper(model),
-                    step=SeqDecoderStepWrapper(model))
+        return dict(
+            encoder=SeqDecoderEncoderWrapper(model),
+            step=SeqDecoderStepWrapper(model))
     raise NotImplementedError(
         f'no ONNX export for {type(model).__name__} with '
         f'{type(getattr(model, "head", None)).__name__}: top-down '
@@ -336,21 +362,21 @@ def export_onnx(wrapper: ExportWrapper,
                                 DeprecationWarning)
         with torch.no_grad():
             torch.onnx.export(
-                wrapper, inputs, output_file, dynamo=False,
+                wrapper,
+                inputs,
+                output_file,
+                dynamo=False,
                 opset_version=opset,
                 input_names=list(wrapper.input_names),
                 output_names=list(wrapper.output_names),
-                dynamic_axes=wrapper.dynamic_axes() if dynamic_batch
-                else None,
+                dynamic_axes=wrapper.dynamic_axes() if dynamic_batch else None,
                 do_constant_folding=True)
     wrapper.eval()  # the exporter restores the mode it found
     return output_file
 
 
-def export_model(model: nn.Module,
-                 output_file: str,
-                 input_shape: Sequence[int],
-                 **kwargs) -> Dict[str, str]:
+def export_model(model: nn.Module, output_file: str,
+                 input_shape: Sequence[int], **kwargs) -> Dict[str, str]:
     """Export every graph of ``model`` (:func:`export_onnx` takes
     ``kwargs``); a model of several graphs writes ``<stem>.<name>.onnx``
     next to ``output_file``. Returns the files by graph name."""
@@ -370,8 +396,7 @@ def _session(onnx_file):
                           'pip install -r requirements/tests.txt') from e
     if not isinstance(onnx_file, str):
         return onnx_file  # already a session
-    return ort.InferenceSession(onnx_file,
-                                providers=['CPUExecutionProvider'])
+    return ort.InferenceSession(onnx_file, providers=['CPUExecutionProvider'])
 
 
 def onnx_max_abs_diff(wrapper: ExportWrapper, onnx_file,
@@ -388,12 +413,17 @@ def onnx_max_abs_diff(wrapper: ExportWrapper, onnx_file,
     with torch.no_grad():
         ref = wrapper(*inputs)
     ref = (ref, ) if isinstance(ref, Tensor) else ref
-    return [float(np.abs(g - r.numpy()).max()) if g.size else 0.0
-            for g, r in zip(got, ref)]
+    return [
+        float(np.abs(g - r.numpy()).max()) if g.size else 0.0
+        for g, r in zip(got, ref)
+    ]
 
 
-def run_sequential_decoder_onnx(encoder, step, inputs: np.ndarray,
-                                max_steps: int = 30, stop_thr: float = 0.05
+def run_sequential_decoder_onnx(encoder,
+                                step,
+                                inputs: np.ndarray,
+                                max_steps: int = 30,
+                                stop_thr: float = 0.05
                                 ) -> Tuple[np.ndarray, List[np.ndarray]]:
     """``SequentialDecoderHead.run_steps`` on the two exported graphs.
 
@@ -411,16 +441,17 @@ def run_sequential_decoder_onnx(encoder, step, inputs: np.ndarray,
     encoder, step = _session(encoder), _session(step)
     parts, *context = encoder.run(None, {'input': inputs})
     feed = {f'context{s}': c for s, c in enumerate(context)}
-    state_names = [i.name for i in step.get_inputs()
-                   if i.name.startswith(('h_in', 'c_in'))]
+    state_names = [
+        i.name for i in step.get_inputs()
+        if i.name.startswith(('h_in', 'c_in'))
+    ]
     for meta in step.get_inputs():
         if meta.name in state_names:
             level = int(meta.name[4:].split('_')[0])
             feed[meta.name] = np.zeros(
                 (len(inputs), meta.shape[1]) + context[level].shape[-2:],
                 np.float32)
-    out_names = ['heatmaps'] + [n.replace('_in', '_out')
-                                for n in state_names]
+    out_names = ['heatmaps'] + [n.replace('_in', '_out') for n in state_names]
     b = len(inputs)
 
     def run_step():

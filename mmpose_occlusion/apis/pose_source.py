@@ -29,18 +29,23 @@ class BottomupPoseSource:
         self.min_score = min_score
 
     @classmethod
-    def from_config(cls, config, checkpoint: Optional[str] = None,
-                    device: str = 'cpu', **kwargs) -> 'BottomupPoseSource':
+    def from_config(cls,
+                    config,
+                    checkpoint: Optional[str] = None,
+                    device: str = 'cpu',
+                    **kwargs) -> 'BottomupPoseSource':
         """Build the bottom-up model with ``mmpose.apis.init_model``."""
         from mmpose.apis import init_model
 
         from mmpose_occlusion.utils import load_config
         return cls(
-            init_model(load_config(config, 'bottom-up config'), checkpoint,
-                       device=device), **kwargs)
+            init_model(
+                load_config(config, 'bottom-up config'),
+                checkpoint,
+                device=device), **kwargs)
 
-    def __call__(self, img: Union[str, np.ndarray]
-                 ) -> Tuple[np.ndarray, np.ndarray]:
+    def __call__(self,
+                 img: Union[str, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
         from mmpose.apis import inference_bottomup
         inst = inference_bottomup(self.model, img)[0].pred_instances
         kpts = np.asarray(inst.keypoints, np.float32)

@@ -61,23 +61,28 @@ class SequentialDiskHeatmap(BaseKeypointCodec):
         radius (float): disk radius R in heatmap pixels (3 in the paper).
     """
 
-    field_mapping_table = dict(heatmaps='heatmaps',
-                               heatmap_mask='heatmap_mask')
-    label_mapping_table = dict(instance_heatmaps='instance_heatmaps',
-                               keypoint_weights='keypoint_weights')
+    field_mapping_table = dict(
+        heatmaps='heatmaps', heatmap_mask='heatmap_mask')
+    label_mapping_table = dict(
+        instance_heatmaps='instance_heatmaps',
+        keypoint_weights='keypoint_weights')
 
-    def __init__(self, input_size: Tuple[int, int],
-                 heatmap_size: Tuple[int, int], radius: float = 3.0):
+    def __init__(self,
+                 input_size: Tuple[int, int],
+                 heatmap_size: Tuple[int, int],
+                 radius: float = 3.0):
         super().__init__()
         if radius <= 0:
             raise ValueError(f'radius must be > 0, got {radius}')
         self.input_size = tuple(input_size)
         self.heatmap_size = tuple(heatmap_size)
         self.radius = radius
-        self.scale_factor = (np.array(input_size, np.float32) /
-                             np.array(heatmap_size, np.float32))
+        self.scale_factor = (
+            np.array(input_size, np.float32) /
+            np.array(heatmap_size, np.float32))
 
-    def encode(self, keypoints: np.ndarray,
+    def encode(self,
+               keypoints: np.ndarray,
                keypoints_visible: Optional[np.ndarray] = None) -> dict:
         """Targets of one image.
 
@@ -110,17 +115,18 @@ class SequentialDiskHeatmap(BaseKeypointCodec):
         inside = ((points[..., 0] >= 0) & (points[..., 0] <= w - 1) &
                   (points[..., 1] >= 0) & (points[..., 1] <= h - 1))
         valid = (np.asarray(keypoints_visible) > 0) & inside
-        instance = render_disks(points, valid, self.heatmap_size,
-                                self.radius)
+        instance = render_disks(points, valid, self.heatmap_size, self.radius)
         heatmaps = instance.max(0) if n else np.zeros((k, h, w), np.uint8)
         return dict(
             heatmaps=heatmaps.astype(np.float32),
             instance_heatmaps=instance,
             keypoint_weights=valid.astype(np.float32))
 
-    def decode(self, encoded: np.ndarray,
-               input_size: Optional[Tuple[int, int]] = None
-               ) -> Tuple[np.ndarray, np.ndarray]:
+    def decode(
+        self,
+        encoded: np.ndarray,
+        input_size: Optional[Tuple[int, int]] = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """Keypoints of decoded people.
 
         Args:
@@ -139,12 +145,11 @@ class SequentialDiskHeatmap(BaseKeypointCodec):
                              f'W) heatmaps, got shape {heatmaps.shape}')
         s, k, h, w = heatmaps.shape
         if s == 0:
-            return (np.zeros((0, k, 2), np.float32),
-                    np.zeros((0, k), np.float32))
+            return (np.zeros((0, k, 2),
+                             np.float32), np.zeros((0, k), np.float32))
         scale = self.scale_factor if input_size is None else (
             np.array(input_size, np.float32) / np.array([w, h], np.float32))
         keypoints, scores = get_heatmap_maximum(heatmaps)
         for i in range(s):
-            keypoints[i] = refine_keypoints(keypoints[i:i + 1],
-                                            heatmaps[i])[0]
+            keypoints[i] = refine_keypoints(keypoints[i:i + 1], heatmaps[i])[0]
         return keypoints * scale, scores

@@ -35,9 +35,9 @@ from typing import Dict, List
 
 import numpy as np
 from mmengine.logging import print_log
-
 from mmpose.datasets.datasets.body import CocoDataset
 from mmpose.registry import DATASETS
+
 from .crowd_regions import find_crowd_regions
 
 __all__ = ['CocoCrowdDataset']
@@ -88,8 +88,7 @@ class CocoCrowdDataset(CocoDataset):
     def _get_bottomup_data_infos(self, instance_list: List[Dict],
                                  image_list: List[Dict]) -> List[Dict]:
         """One data info per crowd region of each image's data info."""
-        per_image = super()._get_bottomup_data_infos(instance_list,
-                                                     image_list)
+        per_image = super()._get_bottomup_data_infos(instance_list, image_list)
         samples = []
         for info in per_image:
             anns = info.get('raw_ann_info')

@@ -28,8 +28,8 @@ Shapes (N people, K keypoints, G people in a group):
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-
 from mmpose.structures.keypoint import keypoint_clip_border
+
 from mmpose_occlusion.proposals.base import iou_matrix
 
 __all__ = [
@@ -136,10 +136,10 @@ def region_box(bboxes_xyxy, group: Sequence[int]) -> np.ndarray:
                            members[:, 2:].max(0)]).astype(np.float32)
 
 
-def find_crowd_regions(
-        anns: Sequence[dict],
-        iou_thr: float = 0.1,
-        min_keypoints: int = 0) -> List[Tuple[List[int], np.ndarray]]:
+def find_crowd_regions(anns: Sequence[dict],
+                       iou_thr: float = 0.1,
+                       min_keypoints: int = 0
+                       ) -> List[Tuple[List[int], np.ndarray]]:
     """The crowd regions of one image.
 
     Args:
@@ -210,8 +210,12 @@ def pixel_crop_box(box, img_shape: Tuple[int, int]) -> np.ndarray:
     h, w = img_shape[:2]
     x1, y1 = np.floor(box[:2] + 1e-6)
     x2, y2 = np.ceil(box[2:] - 1e-6)
-    crop = np.array([np.clip(x1, 0, w), np.clip(y1, 0, h),
-                     np.clip(x2, 0, w), np.clip(y2, 0, h)], np.int64)
+    crop = np.array([
+        np.clip(x1, 0, w),
+        np.clip(y1, 0, h),
+        np.clip(x2, 0, w),
+        np.clip(y2, 0, h)
+    ], np.int64)
     if crop[2] <= crop[0] or crop[3] <= crop[1]:
         raise ValueError(f'the crop box {box.tolist()} leaves nothing of the '
                          f'{w}x{h} image; the region must overlap the image')
@@ -267,9 +271,14 @@ def crop_region(img: np.ndarray,
         after = (clipped[:, 2:] - clipped[:, :2]).clip(0).prod(-1)
         frac = np.where(before > 0, after / np.maximum(before, 1e-9), 0)
         area = (np.asarray(area, np.float32) * frac).astype(np.float32)
-    return dict(img=img[y1:y2, x1:x2].copy(), keypoints=kpts,
-                keypoints_visible=vis, bboxes=clipped, area=area,
-                crop_box=crop, offset=offset)
+    return dict(
+        img=img[y1:y2, x1:x2].copy(),
+        keypoints=kpts,
+        keypoints_visible=vis,
+        bboxes=clipped,
+        area=area,
+        crop_box=crop,
+        offset=offset)
 
 
 def crop_segmentation(seg, crop_box):

@@ -12,8 +12,8 @@ from typing import List, Union
 
 from mmengine.dataset import BaseDataset, RepeatDataset
 from mmengine.dataset.base_dataset import force_full_init
-
 from mmpose.registry import DATASETS
+
 from .transforms.multi_instance import _ImageIndex, select_other_instances
 
 __all__ = ['CrowdRepeatDataset']
@@ -57,9 +57,9 @@ class CrowdRepeatDataset(RepeatDataset):
         for i in range(len(self.dataset)):
             info = BaseDataset.get_data_info(self.dataset, i)
             kpts, vis, boxes = index.others(info['img_id'], info['id'])
-            crowded = len(select_other_instances(
-                info['bbox'][0], kpts, vis, boxes, 1,
-                self.min_keypoints)) > 0
+            crowded = len(
+                select_other_instances(info['bbox'][0], kpts, vis, boxes, 1,
+                                       self.min_keypoints)) > 0
             self.num_crowded += crowded
             indices += [i] * (self.times if crowded else 1)
         self._indices = indices

@@ -7,7 +7,6 @@ from .kpt2box import kpt2box
 
 __all__ = [
     'BaseProposalFilter', 'Proposals', 'as_boxes', 'iou_matrix', 'BoxNMS',
-    'KeepAllBoxes',
-    'CoarsePoseFilter', 'oks_matrix', 'pair_boxes_with_poses', 'pose_oks',
-    'kpt2box'
+    'KeepAllBoxes', 'CoarsePoseFilter', 'oks_matrix', 'pair_boxes_with_poses',
+    'pose_oks', 'kpt2box'
 ]

@@ -95,6 +95,8 @@ class Proposals:
 class BaseProposalFilter:
     """Base of proposal filters: subclasses implement ``__call__``."""
 
-    def __call__(self, bboxes: np.ndarray, scores: np.ndarray,
+    def __call__(self,
+                 bboxes: np.ndarray,
+                 scores: np.ndarray,
                  img: Optional[np.ndarray] = None) -> Proposals:
         raise NotImplementedError

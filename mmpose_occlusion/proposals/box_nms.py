@@ -3,8 +3,8 @@ pipelines do), and a pass-through for boxes that need none."""
 from typing import Optional
 
 import numpy as np
-
 from mmpose.evaluation.functional import nms
+
 from mmpose_occlusion.registry import PROPOSAL_FILTERS
 from .base import BaseProposalFilter, Proposals, as_boxes
 
@@ -28,7 +28,9 @@ class BoxNMS(BaseProposalFilter):
             boxes reproduces its stock output.
     """
 
-    def __init__(self, iou_thr: float = 0.5, max_boxes: Optional[int] = None,
+    def __init__(self,
+                 iou_thr: float = 0.5,
+                 max_boxes: Optional[int] = None,
                  impl: str = 'mmpose'):
         if not 0 <= iou_thr <= 1:
             raise ValueError(f'iou_thr must be in [0, 1], got {iou_thr}')
@@ -40,18 +42,22 @@ class BoxNMS(BaseProposalFilter):
         self.max_boxes = max_boxes
         self.impl = impl
 
-    def __call__(self, bboxes, scores,
+    def __call__(self,
+                 bboxes,
+                 scores,
                  img: Optional[np.ndarray] = None) -> Proposals:
         bboxes, scores = as_boxes(bboxes, scores)
         if self.impl == 'mmcv' and len(bboxes):
             import torch
             from mmcv.ops import nms as mmcv_nms
-            _, keep = mmcv_nms(torch.from_numpy(bboxes),
-                               torch.from_numpy(scores), self.iou_thr)
+            _, keep = mmcv_nms(
+                torch.from_numpy(bboxes), torch.from_numpy(scores),
+                self.iou_thr)
             keep = keep.numpy().astype(np.int64)
         else:
             keep = np.asarray(
-                nms(np.concatenate([bboxes, scores[:, None]], 1),
+                nms(
+                    np.concatenate([bboxes, scores[:, None]], 1),
                     self.iou_thr), np.int64).reshape(-1)
         if self.max_boxes is not None:
             keep = keep[:self.max_boxes]
@@ -67,7 +73,9 @@ class KeepAllBoxes(BaseProposalFilter):
     """Every box is a proposal (ground-truth boxes, or boxes already
     filtered)."""
 
-    def __call__(self, bboxes, scores,
+    def __call__(self,
+                 bboxes,
+                 scores,
                  img: Optional[np.ndarray] = None) -> Proposals:
         bboxes, scores = as_boxes(bboxes, scores)
         return Proposals(bboxes, scores, np.arange(len(bboxes)))

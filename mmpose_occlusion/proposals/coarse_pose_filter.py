@@ -57,8 +57,8 @@ def pose_oks(a, a_scores, b, b_scores, area: float, sigmas,
              score_thr: float) -> float:
     """COCO OKS between two poses over the keypoints confident in both
     (0 when they share none)."""
-    both = (np.asarray(a_scores) > score_thr) & (np.asarray(b_scores) >
-                                                 score_thr)
+    both = (np.asarray(a_scores) > score_thr) & (
+        np.asarray(b_scores) > score_thr)
     if not both.any():
         return 0.0
     d2 = ((np.asarray(a) - np.asarray(b))**2).sum(-1)
@@ -84,8 +84,7 @@ def _tight_boxes(keypoints: np.ndarray, conf: np.ndarray,
     lo, hi = big.min(1), small.max(1)
     none = ~conf.any(1)
     lo[none], hi[none] = 0, 0
-    centre, size = (lo + hi) / 2, np.maximum((hi - lo) * (1 + 2 * margin),
-                                             1.0)
+    centre, size = (lo + hi) / 2, np.maximum((hi - lo) * (1 + 2 * margin), 1.0)
     return np.concatenate([centre - size / 2, centre + size / 2], 1)
 
 
@@ -125,8 +124,8 @@ def pair_boxes_with_poses(bboxes: np.ndarray,
         raise ValueError(f"pairing={pairing!r}: use 'score' or 'best'")
     conf = _confident(keypoints, keypoint_scores, score_thr)  # (P, K)
     ok = _poses_in_boxes(bboxes, keypoints, conf, inside_frac)  # (J, P)
-    fit = np.where(ok, iou_matrix(bboxes, _tight_boxes(keypoints, conf,
-                                                        0.15)), -1.0)
+    fit = np.where(ok, iou_matrix(bboxes, _tight_boxes(keypoints, conf, 0.15)),
+                   -1.0)
     if pairing == 'score':
         home = np.full(ok.shape[1], -1)
     else:
@@ -149,8 +148,7 @@ def oks_matrix(keypoints: np.ndarray, conf: np.ndarray, areas: np.ndarray,
         e = d2 / var / (areas[None, :, None] + np.spacing(1)) / 2
     both = conf[:, None] & conf[None]
     # where(), not a product: a keypoint that is not confident may be NaN
-    return np.where(both, np.exp(-e), 0).sum(-1) / np.maximum(
-        both.sum(-1), 1)
+    return np.where(both, np.exp(-e), 0).sum(-1) / np.maximum(both.sum(-1), 1)
 
 
 @PROPOSAL_FILTERS.register_module()
@@ -243,8 +241,9 @@ class CoarsePoseFilter(BaseProposalFilter):
         self.sigmas = sigmas
         self.unposed_score_thr = unposed_score_thr
         self.unposed_iou_thr = unposed_iou_thr
-        if (partial_pose_score_thr is not None and unposed_score_thr
-                is not None and partial_pose_score_thr > unposed_score_thr):
+        if (partial_pose_score_thr is not None
+                and unposed_score_thr is not None
+                and partial_pose_score_thr > unposed_score_thr):
             raise ValueError(
                 f'CoarsePoseFilter: partial_pose_score_thr '
                 f'({partial_pose_score_thr}) is above unposed_score_thr '
@@ -265,10 +264,12 @@ class CoarsePoseFilter(BaseProposalFilter):
                 dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
         return np.asarray(self.sigmas, np.float32)
 
-    def __call__(self, bboxes, scores,
+    def __call__(self,
+                 bboxes,
+                 scores,
                  img: Optional[np.ndarray] = None,
-                 poses: Optional[Tuple[np.ndarray, np.ndarray]] = None
-                 ) -> Proposals:
+                 poses: Optional[Tuple[np.ndarray,
+                                       np.ndarray]] = None) -> Proposals:
         """Filter J boxes with the coarse poses of ``img`` (or given
         ``poses``)."""
         bboxes, scores = as_boxes(bboxes, scores)
@@ -296,9 +297,9 @@ class CoarsePoseFilter(BaseProposalFilter):
             oks = oks_matrix(keypoints, conf, wh.prod(1), self._sigmas(k))
             kept = np.zeros(len(keypoints), bool)
             used = set()
-            pairs = pair_boxes_with_poses(bboxes[order], keypoints,
-                                          kpt_scores, self.score_thr,
-                                          self.inside_frac, self.pairing)
+            pairs = pair_boxes_with_poses(bboxes[order], keypoints, kpt_scores,
+                                          self.score_thr, self.inside_frac,
+                                          self.pairing)
             for rank, p in pairs:
                 if kept[p] or n_conf[p] <= self.delta_kpt:
                     continue  # met again, or a likely false detection
@@ -308,10 +309,9 @@ class CoarsePoseFilter(BaseProposalFilter):
                 i = order[rank]
                 if i in used:  # a second person in a used box: recover
                     w, h = bboxes[i, 2:] - bboxes[i, :2]
-                    box = kpt2box(keypoints[p], kpt_scores[p],
-                                  self.score_thr, self.margin,
-                                  (w * self.min_size_frac,
-                                   h * self.min_size_frac),
+                    box = kpt2box(keypoints[p], kpt_scores[p], self.score_thr,
+                                  self.margin, (w * self.min_size_frac,
+                                                h * self.min_size_frac),
                                   None if img is None else img.shape)
                     src = -1
                 else:
@@ -326,12 +326,12 @@ class CoarsePoseFilter(BaseProposalFilter):
                 cues.append(centre[None].astype(np.float32))
         idx = np.asarray(poses_kept, np.int64)
         kept_kpts = keypoints[idx] if len(keypoints) else np.zeros((0, k, 2))
-        kept_kpt_scores = (kpt_scores[idx] if len(keypoints) else
-                           np.zeros((0, k)))
+        kept_kpt_scores = (
+            kpt_scores[idx] if len(keypoints) else np.zeros((0, k)))
         if self.unposed_score_thr is not None:
-            extra = self._unposed(bboxes, scores, order, kept_boxes, source,
-                                  self._partial_boxes(bboxes, keypoints,
-                                                      kpt_scores, explained))
+            extra = self._unposed(
+                bboxes, scores, order, kept_boxes, source,
+                self._partial_boxes(bboxes, keypoints, kpt_scores, explained))
             for i in extra:
                 kept_boxes.append(bboxes[i])
                 kept_scores.append(scores[i])
@@ -340,12 +340,12 @@ class CoarsePoseFilter(BaseProposalFilter):
             kept_kpts = np.concatenate(
                 [kept_kpts, np.zeros((len(extra), k, 2))]).astype(np.float32)
             kept_kpt_scores = np.concatenate(
-                [kept_kpt_scores, np.zeros((len(extra), k))]).astype(
-                    np.float32)
+                [kept_kpt_scores, np.zeros(
+                    (len(extra), k))]).astype(np.float32)
         return Proposals(
             np.asarray(kept_boxes, np.float32).reshape(-1, 4),
-            np.asarray(kept_scores, np.float32),
-            np.asarray(source, np.int64), cues, kept_kpts, kept_kpt_scores)
+            np.asarray(kept_scores, np.float32), np.asarray(source, np.int64),
+            cues, kept_kpts, kept_kpt_scores)
 
     def _partial_boxes(self, bboxes, keypoints, kpt_scores,
                        explained) -> np.ndarray:
@@ -361,8 +361,7 @@ class CoarsePoseFilter(BaseProposalFilter):
         # inside_frac -> 0: one confident keypoint inside is enough
         return _poses_in_boxes(bboxes, keypoints, conf, 0.0).any(1)
 
-    def _unposed(self, bboxes, scores, order, kept_boxes, source,
-                 partial_in):
+    def _unposed(self, bboxes, scores, order, kept_boxes, source, partial_in):
         """Detector boxes that kept no pose and overlap no kept proposal,
         strong ones, or weaker ones with coarse keypoints in them
         (``partial_in``, (J,)); by descending score, each checked against
@@ -377,8 +376,9 @@ class CoarsePoseFilter(BaseProposalFilter):
                     partial_in[i]
                     and scores[i] >= self.partial_pose_score_thr):
                 continue
-            if boxes and iou_matrix(bboxes[i:i + 1], np.stack(boxes)).max(
-            ) >= self.unposed_iou_thr:
+            if boxes and iou_matrix(
+                    bboxes[i:i + 1],
+                    np.stack(boxes)).max() >= self.unposed_iou_thr:
                 continue
             extra.append(int(i))
             boxes.append(bboxes[i])

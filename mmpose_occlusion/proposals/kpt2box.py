@@ -48,8 +48,8 @@ def kpt2box(keypoints,
     lo, hi = pts.min(0), pts.max(0)
     centre = (lo + hi) / 2
     size = (hi - lo) * (1 + 2 * margin)
-    size = np.maximum(size, np.broadcast_to(
-        np.asarray(min_size, np.float32), (2, )))
+    size = np.maximum(size,
+                      np.broadcast_to(np.asarray(min_size, np.float32), (2, )))
     box = np.concatenate([centre - size / 2, centre + size / 2])
     if img_shape is not None:
         h, w = img_shape[:2]

@@ -45,9 +45,9 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 __all__ = [
     'TRUST_ENV', 'UntrustedCheckpointError', 'restricted_getattr',
-    'safe_checkpoint_globals',
-    'trust_checkpoint', 'is_trusted', 'load_from_local',
-    'register_checkpoint_loader', 'LEGACY_KEY_RENAMES', 'upgrade_state_dict'
+    'safe_checkpoint_globals', 'trust_checkpoint', 'is_trusted',
+    'load_from_local', 'register_checkpoint_loader', 'LEGACY_KEY_RENAMES',
+    'upgrade_state_dict'
 ]
 
 #: Environment variable listing trusted checkpoint paths (``os.pathsep``
@@ -157,8 +157,7 @@ def upgrade_state_dict(state_dict: dict) -> dict:
     if metadata is not None:
         # module prefixes have no trailing dot: rename 'prefix.' and strip it
         out._metadata = OrderedDict(
-            (rename(k + '.')[:-1] if k else k, v)
-            for k, v in metadata.items())
+            (rename(k + '.')[:-1] if k else k, v) for k, v in metadata.items())
     return out
 
 
@@ -178,11 +177,12 @@ def load_from_local(filename: str, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
     if is_trusted(filename):
-        return _upgrade(torch.load(filename, map_location=map_location,
-                                   weights_only=False))
+        return _upgrade(
+            torch.load(
+                filename, map_location=map_location, weights_only=False))
     try:
-        return _upgrade(torch.load(filename, map_location=map_location,
-                                   weights_only=True))
+        return _upgrade(
+            torch.load(filename, map_location=map_location, weights_only=True))
     except pickle.UnpicklingError as e:
         found = re.findall(r'GLOBAL ([\w.]+(?:\([^)]*\))?)', str(e))
         what = found[0] if found else 'an object'
@@ -203,8 +203,7 @@ def _upgrade(checkpoint):
     if not isinstance(checkpoint, dict):
         return checkpoint
     if isinstance(checkpoint.get('state_dict'), dict):
-        checkpoint['state_dict'] = upgrade_state_dict(
-            checkpoint['state_dict'])
+        checkpoint['state_dict'] = upgrade_state_dict(checkpoint['state_dict'])
         return checkpoint
     return upgrade_state_dict(checkpoint)
 

@@ -15,7 +15,8 @@ def load_config(config: Union[str, Config], what: str = 'config') -> Config:
     if not isinstance(config, str):
         raise TypeError(f'{what} must be a path or a Config, got '
                         f'{type(config).__name__}')
-    if '::' in config:  # e.g. mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py
+    # e.g. mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py
+    if '::' in config:
         from mmengine.hub import get_config
         try:
             return get_config(config)

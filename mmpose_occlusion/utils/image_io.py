@@ -12,8 +12,7 @@ import numpy as np
 
 __all__ = ['ImageLoadError', 'load_image', 'IMAGE_EXTENSIONS']
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff',
-                    '.webp')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
 class ImageLoadError(ValueError):

@@ -69,20 +69,25 @@ def init_cpu_dist(timeout=None) -> None:
         kwargs['timeout'] = timeout if isinstance(
             timeout, timedelta) else timedelta(seconds=timeout)
     torch_dist.init_process_group(
-        backend=CPU_BACKEND, init_method='env://',
+        backend=CPU_BACKEND,
+        init_method='env://',
         rank=int(os.environ['RANK']),
-        world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+        world_size=int(os.environ['WORLD_SIZE']),
+        **kwargs)
 
 
 def _cpu_model_wrapper_cfg(cfg: Config) -> dict:
     wrapper = cfg.get('model_wrapper_cfg', None)
     if wrapper is None:
         return dict(
-            type='CPUDistributedDataParallel', broadcast_buffers=False,
+            type='CPUDistributedDataParallel',
+            broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper = dict(wrapper)
-    if wrapper.get('type', 'MMDistributedDataParallel') not in (
-            'MMDistributedDataParallel', 'CPUDistributedDataParallel'):
+    if wrapper.get(
+            'type',
+            'MMDistributedDataParallel') not in ('MMDistributedDataParallel',
+                                                 'CPUDistributedDataParallel'):
         raise ValueError(
             f'model_wrapper_cfg type {wrapper["type"]!r}: without a CUDA '
             'device, multi-process runs support MMDistributedDataParallel '
@@ -116,9 +121,10 @@ def setup_launcher(cfg: Config) -> Config:
     env_cfg = dict(cfg.get('env_cfg', None) or {})
     dist_cfg = dict(env_cfg.get('dist_cfg', None) or {})
     if dist_cfg.get('backend', CPU_BACKEND) != CPU_BACKEND:
-        print_log(f'No CUDA device: distributed backend '
-                  f'{dist_cfg["backend"]!r} replaced by {CPU_BACKEND!r}.',
-                  logger='current')
+        print_log(
+            f'No CUDA device: distributed backend '
+            f'{dist_cfg["backend"]!r} replaced by {CPU_BACKEND!r}.',
+            logger='current')
     dist_cfg['backend'] = CPU_BACKEND
     env_cfg['dist_cfg'] = dist_cfg
     cfg.env_cfg = env_cfg

@@ -23,8 +23,11 @@ class Progress:
         tty: force terminal (True) or log (False) mode; None asks ``file``.
     """
 
-    def __init__(self, total: int, unit: str = 'items',
-                 file: Optional[TextIO] = None, every: float = 30.0,
+    def __init__(self,
+                 total: int,
+                 unit: str = 'items',
+                 file: Optional[TextIO] = None,
+                 every: float = 30.0,
                  tty: Optional[bool] = None):
         self.total, self.unit, self.every = int(total), unit, every
         self.file = file or sys.stdout
@@ -33,8 +36,9 @@ class Progress:
             tty = bool(isatty and isatty())
         self.done = 0
         self.start = self._last = time.perf_counter()
-        self._marks = sorted({max(1, round(self.total * q / 4))
-                              for q in (1, 2, 3, 4)})
+        self._marks = sorted(
+            {max(1, round(self.total * q / 4))
+             for q in (1, 2, 3, 4)})
         self._bar = None
         if tty and self.total > 0:
             from mmengine.utils import ProgressBar

@@ -8,7 +8,6 @@ stock visualizer with that one conversion done first; use it in configs as
 ``visualizer = dict(type='OcclusionPoseVisualizer', ...)``.
 """
 import numpy as np
-
 from mmpose.registry import VISUALIZERS
 from mmpose.visualization import PoseLocalVisualizer
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-
-from conftest import REPO_ROOT
 from mmpose.apis import init_model
 from mmpose.registry import DATASETS, MODELS
+
 from mmpose_occlusion.apis import BottomupCueSource, write_cue_file
 
 AE = osp.join(REPO_ROOT, 'configs', 'bottomup',
@@ -41,9 +41,12 @@ def test_bottomup_heatmaps_map_back_to_the_image(size):
     img = np.zeros((h, w, 3), np.uint8)
     x0, y0 = int(w * 0.6), int(h * 0.4)
     img[y0:y0 + 8, x0:x0 + 8] = 255  # centre (x0 + 3.5, y0 + 3.5)
-    source = BottomupCueSource(_dot_model(), mode='peaks', threshold=0.5,
-                               max_per_box=3,
-                               min_distance=20)
+    source = BottomupCueSource(
+        _dot_model(),
+        mode='peaks',
+        threshold=0.5,
+        max_per_box=3,
+        min_distance=20)
     boxes = [[x0 - 30, y0 - 30, x0 + 30, y0 + 30], [0, 0, 40, 40]]
     points, scores = source(img, boxes)
     assert len(points[0]) == 1 and len(points[1]) == 0
@@ -80,20 +83,25 @@ def test_write_cue_file_keys_by_annotation_or_detection_id(tmp_path):
     assert json.load(open(out)) == {'11': [[1, 1]], '12': [[51, 51]]}
     assert counts == dict(boxes=2, cues=2, boxes_without_cue=0)
 
-    dets = [dict(image_id=1, category_id=2, bbox=[0, 0, 5, 5], score=1),
-            dict(image_id=1, category_id=1, bbox=[10, 10, 20, 20], score=1)]
+    dets = [
+        dict(image_id=1, category_id=2, bbox=[0, 0, 5, 5], score=1),
+        dict(image_id=1, category_id=1, bbox=[10, 10, 20, 20], score=1)
+    ]
     det_file = str(tmp_path / 'dets.json')
     json.dump(dets, open(det_file, 'w'))
-    write_cue_file(lambda image, boxes: [[] for _ in boxes], ann_file, out,
-                   bbox_file=det_file)
+    write_cue_file(
+        lambda image, boxes: [[] for _ in boxes],
+        ann_file,
+        out,
+        bbox_file=det_file)
     # MMPose numbers detections among the person entries only
     assert json.load(open(out)) == {'0': []}
 
     bad = [dict(image_id=7, category_id=1, bbox=[0, 0, 5, 5], score=1)]
     json.dump(bad, open(det_file, 'w'))
     with pytest.raises(KeyError, match='image 7'):
-        write_cue_file(cue_fn, ann_file, str(tmp_path / 'x.json'),
-                       bbox_file=det_file)
+        write_cue_file(
+            cue_fn, ann_file, str(tmp_path / 'x.json'), bbox_file=det_file)
     assert not osp.exists(tmp_path / 'x.json')
 
 
@@ -124,8 +132,8 @@ def test_associative_embedding_trains(tiny_synth):
     mask = torch.stack(
         [d.gt_fields.heatmap_mask for d in data['data_samples']])
     want = KeypointMSELoss()(heat, gt, None, mask)
-    got = model.head.loss(model.extract_feat(data['inputs']),
-                          data['data_samples'])['loss_kpt']
+    got = model.head.loss(
+        model.extract_feat(data['inputs']), data['data_samples'])['loss_kpt']
     torch.testing.assert_close(got, want)
 
 
@@ -154,8 +162,8 @@ def _two_person_model(strong=0.9, weak=0.6):
     b = a + np.array([32, 0])
     heat = torch.zeros(1, 17, 256, 256)
     tags = torch.zeros(1, 17, 256, 256)
-    ys, xs = torch.meshgrid(torch.arange(256.), torch.arange(256.),
-                            indexing='ij')
+    ys, xs = torch.meshgrid(
+        torch.arange(256.), torch.arange(256.), indexing='ij')
     for k in range(17):
         for (x, y), value, tag in ((a[k], strong, 0.0), (b[k], weak, 5.0)):
             g = torch.exp(-((xs - x)**2 + (ys - y)**2) / (2 * 6.0**2))
@@ -186,8 +194,8 @@ def test_pose_cues_give_one_cue_per_person_in_the_box():
         nearest.append('a' if da < db else 'b')
     assert sorted(nearest) == ['a', 'b']
 
-    peaks, _ = BottomupCueSource(model, mode='peaks', max_per_box=2,
-                                 threshold=0.3)(img, box)
+    peaks, _ = BottomupCueSource(
+        model, mode='peaks', max_per_box=2, threshold=0.3)(img, box)
     on_a = [np.linalg.norm(a - p, axis=1).min() <= 4 for p in peaks[0]]
     assert len(peaks[0]) == 2 and all(on_a)
     with pytest.raises(ValueError, match="'poses' or 'peaks'"):

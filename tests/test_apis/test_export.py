@@ -9,12 +9,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
+from mmpose.registry import MODELS
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from conftest import REPO_ROOT
-from mmpose.registry import MODELS
 from mmpose_occlusion.apis import (HintPoseExportWrapper, MIPNetExportWrapper,
                                    build_export_wrappers, export_model,
                                    export_onnx, onnx_max_abs_diff,
@@ -113,8 +113,8 @@ def test_mipnet_selectors_are_an_input(name, tmp_path):
 
 def _gaussian(y, x, sigma=2.0, shape=(32, 24)):
     """A cue map as ``GenerateInstanceCue`` draws it."""
-    yy, xx = torch.meshgrid(torch.arange(shape[0]), torch.arange(shape[1]),
-                            indexing='ij')
+    yy, xx = torch.meshgrid(
+        torch.arange(shape[0]), torch.arange(shape[1]), indexing='ij')
     return torch.exp(-((yy - y)**2 + (xx - x)**2) / (2 * sigma**2))
 
 
@@ -137,7 +137,8 @@ def test_hintpose_cues_are_an_input(hop_norm, cue_stages, tmp_path):
         cues = cues.expand(batch, -1, -1, -1)  # two people's cues
         (got, ) = _ort_run(path, dict(input=x, cues=cues))
         with torch.no_grad():  # the estimator's hop loop, 2 rows per crop
-            ref = model.forward_hops(x, cues.flatten(0, 1)[:, None],
+            ref = model.forward_hops(x,
+                                     cues.flatten(0, 1)[:, None],
                                      [2] * batch)[0][-1]
         assert got.shape == (batch, 2, 17, 32, 24)
         assert np.abs(got - ref.unflatten(0, (batch, 2)).numpy()).max() \
@@ -145,8 +146,8 @@ def test_hintpose_cues_are_an_input(hop_norm, cue_stages, tmp_path):
         assert np.abs(got[:, 0] - got[:, 1]).max() > 100 * TOL
     # the hops are unrolled: hop 3 differs from hop 1
     with torch.no_grad():
-        hop1 = model.forward_hops(x, cues.flatten(0, 1)[:, None],
-                                  [2] * batch, hops=1)[0][-1]
+        hop1 = model.forward_hops(
+            x, cues.flatten(0, 1)[:, None], [2] * batch, hops=1)[0][-1]
     assert np.abs(got - hop1.unflatten(0, (batch, 2)).numpy()).max() \
         > 100 * TOL
 
@@ -182,11 +183,10 @@ def test_sequential_decoder_step_loop(tmp_path):
     # the Python loop over the step graph is run_steps
     x = torch.randn(2, 3, *shape)
     with torch.no_grad():
-        parts, steps = model.head.run_steps(model.extract_feat(x),
-                                            max_steps=3, stop_thr=0.0)
+        parts, steps = model.head.run_steps(
+            model.extract_feat(x), max_steps=3, stop_thr=0.0)
     got_parts, got_steps = run_sequential_decoder_onnx(
-        files['encoder'], files['step'], x.numpy(), max_steps=3,
-        stop_thr=0.0)
+        files['encoder'], files['step'], x.numpy(), max_steps=3, stop_thr=0.0)
     assert np.abs(got_parts - parts.numpy()).max() <= TOL
     for got, ref in zip(got_steps, steps):
         assert got.shape == ref.shape == (3, 17, 40, 32)
@@ -195,15 +195,18 @@ def test_sequential_decoder_step_loop(tmp_path):
     assert np.abs(got_steps[0][0] - got_steps[0][1]).max() > 100 * TOL
     # the stop rule: nothing is emitted above the largest peak
     _, none = run_sequential_decoder_onnx(
-        files['encoder'], files['step'], x.numpy(),
+        files['encoder'],
+        files['step'],
+        x.numpy(),
         stop_thr=float(max(s.max() for s in got_steps)) + 1e-3)
     assert [len(s) for s in none] == [0, 0]
 
 
 def test_unsupported_model_and_bad_selectors_are_named():
-    cfg = Config.fromfile(osp.join(
-        REPO_ROOT, 'configs/bottomup/'
-        'ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO_ROOT, 'configs/bottomup/'
+            'ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py'))
     with pytest.raises(NotImplementedError, match='BottomupPoseEstimator'):
         build_export_wrappers(MODELS.build(cfg.model))
     wrapper = build_export_wrappers(
@@ -219,15 +222,17 @@ def test_pytorch2onnx_tool_verifies(tmp_path, monkeypatch, capsys):
     out = str(tmp_path / 'out' / 'baseline.onnx')
     tool = osp.join(REPO_ROOT, 'tools/deployment/pytorch2onnx.py')
     monkeypatch.setattr(sys, 'argv', [
-        tool, osp.join(REPO_ROOT, 'configs', CONFIGS['baseline']), ckpt,
+        tool,
+        osp.join(REPO_ROOT, 'configs', CONFIGS['baseline']), ckpt,
         '--output-file', out, '--dynamic-batch', '--verify'
     ])
     runpy.run_path(tool, run_name='__main__')  # in-process: no re-import
-    lines = [ln for ln in capsys.readouterr().out.splitlines()
-             if 'verify' in ln]
+    lines = [
+        ln for ln in capsys.readouterr().out.splitlines() if 'verify' in ln
+    ]
     assert len(lines) == 2  # batch 1 and 3
-    assert all(float(ln.split('PyTorch ')[1].split()[0]) <= TOL
-               for ln in lines)
+    assert all(
+        float(ln.split('PyTorch ')[1].split()[0]) <= TOL for ln in lines)
     # the checkpoint was loaded: the graph gives the trained model's output
     x = torch.randn(2, 3, *SHAPE)
     (got, ) = _ort_run(out, dict(input=x))

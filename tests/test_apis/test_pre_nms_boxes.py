@@ -6,9 +6,9 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
 from mmpose_occlusion.apis import MMDetPersonDetector
 from mmpose_occlusion.apis.box_sources import disable_final_nms
 from mmpose_occlusion.proposals import BoxNMS, KeepAllBoxes
@@ -29,7 +29,8 @@ def _iou(a, b):
 
 @pytest.mark.parametrize('config, where', [
     (FASTER, 'rcnn'), (HTC, 'rcnn'),
-    ('mmdet::retinanet/retinanet_r50_fpn_1x_coco.py', None)])
+    ('mmdet::retinanet/retinanet_r50_fpn_1x_coco.py', None)
+])
 def test_final_nms_is_turned_off_where_the_detector_has_it(config, where):
     from mmpose_occlusion.utils import load_config
     cfg = load_config(config, 'detector config')
@@ -76,8 +77,8 @@ def test_box_nms_cap_and_impls_agree_on_plain_boxes():
     b = BoxNMS(0.5, impl='mmcv')(boxes, scores)
     np.testing.assert_array_equal(a.source, [0, 2, 3])
     np.testing.assert_array_equal(b.source, [0, 2, 3])
-    np.testing.assert_array_equal(BoxNMS(0.5, max_boxes=2)(
-        boxes, scores).source, [0, 2])
+    np.testing.assert_array_equal(
+        BoxNMS(0.5, max_boxes=2)(boxes, scores).source, [0, 2])
     with pytest.raises(ValueError, match='impl'):
         BoxNMS(0.5, impl='torchvision')
 
@@ -90,8 +91,8 @@ def test_htc_cascade_boxes_before_nms():
     stock = MMDetPersonDetector(HTC, None, pre_nms=False)
     pre = MMDetPersonDetector(HTC, None)
     pre.model.load_state_dict(stock.model.state_dict())
-    img = np.random.default_rng(1).integers(0, 255, (128, 160, 3),
-                                            dtype=np.uint8)
+    img = np.random.default_rng(1).integers(
+        0, 255, (128, 160, 3), dtype=np.uint8)
     want, _ = stock(img, 'x.jpg')
     boxes, scores = pre(img, 'x.jpg')
     got = BoxNMS(0.5, impl='mmcv')(boxes, scores).bboxes

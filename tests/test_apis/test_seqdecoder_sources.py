@@ -5,10 +5,10 @@ import os.path as osp
 import numpy as np
 import torch
 import torch.nn.functional as F
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmpose.apis import init_model
 
-from conftest import REPO_ROOT
 from mmpose_occlusion.apis import BottomupCueSource, BottomupPoseSource
 from mmpose_occlusion.proposals import CoarsePoseFilter
 
@@ -28,8 +28,8 @@ def _scripted_model(people_hm):
     model = init_model(cfg, None, device='cpu')
     # the neck's output: C1..C4, then the fused part features
     model.extract_feat = lambda x: tuple(
-        F.avg_pool2d(x[:, :1], 4 * 2**s) for s in range(4)) + (
-            F.avg_pool2d(x[:, :1], 4).repeat(1, 64, 1, 1), )
+        F.avg_pool2d(x[:, :1], 4 * 2**s)
+        for s in range(4)) + (F.avg_pool2d(x[:, :1], 4).repeat(1, 64, 1, 1), )
     head = model.head
     head.part_localizer.forward = lambda fused: (
         (fused[:, :1] + 2.2) / 4.4 * 12 - 6).repeat(1, K, 1, 1)
@@ -51,9 +51,12 @@ def _scripted_model(people_hm):
 def test_part_heatmaps_give_hintpose_cues_in_image_pixels():
     img = np.zeros((256, 320, 3), np.uint8)
     img[120:136, 200:216] = 255  # centre (207.5, 127.5)
-    source = BottomupCueSource(_scripted_model([]), mode='peaks',
-                               threshold=0.5,
-                               max_per_box=2, min_distance=20)
+    source = BottomupCueSource(
+        _scripted_model([]),
+        mode='peaks',
+        threshold=0.5,
+        max_per_box=2,
+        min_distance=20)
     points, _ = source(img, [[150, 80, 260, 180], [0, 0, 60, 60]])
     assert len(points[0]) == 1 and len(points[1]) == 0
     np.testing.assert_allclose(points[0][0], [207.5, 127.5], atol=8)

@@ -10,10 +10,10 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from pycocotools import mask as cocomask
-
 from conftest import REPO_ROOT, SHARED_REAL
 from mmpose.registry import DATASETS, TRANSFORMS
+from pycocotools import mask as cocomask
+
 from mmpose_occlusion.datasets import CocoCrowdDataset, RandomCrowdRegionCrop
 from mmpose_occlusion.datasets.crowd_regions import (crop_region,
                                                      crop_segmentation,
@@ -25,8 +25,7 @@ from mmpose_occlusion.datasets.crowd_regions import (crop_region,
                                                      region_box)
 from mmpose_occlusion.proposals.base import iou_matrix
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters',
-                'make_coco_crowd.py')
+TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'make_coco_crowd.py')
 
 # A-B IoU 0.33, B-C 0.18, A-C 0: a chain; D overlaps nobody; E-F a pair.
 A, B, C = [0, 0, 10, 10], [5, 0, 15, 10], [12, 0, 22, 10]
@@ -70,8 +69,7 @@ def test_iou_exactly_at_threshold_counts_and_below_does_not():
 
 def test_region_box_is_the_union_of_the_members():
     boxes = _boxes(C, D, A, F, B, E)
-    np.testing.assert_array_equal(region_box(boxes, [0, 2, 4]),
-                                  [0, 0, 22, 10])
+    np.testing.assert_array_equal(region_box(boxes, [0, 2, 4]), [0, 0, 22, 10])
     np.testing.assert_array_equal(region_box(boxes, [3, 5]), [50, 50, 62, 62])
     assert region_box(boxes, [1]).dtype == np.float32
     with pytest.raises(ValueError, match='non-empty'):
@@ -79,14 +77,24 @@ def test_region_box_is_the_union_of_the_members():
 
 
 def test_find_crowd_regions_reads_coco_annotations():
+
     def ann(box, **kw):
         x1, y1, x2, y2 = box
-        return dict(dict(bbox=[x1, y1, x2 - x1, y2 - y1], keypoints=[0] * 51,
-                         num_keypoints=5), **kw)
+        return dict(
+            dict(
+                bbox=[x1, y1, x2 - x1, y2 - y1],
+                keypoints=[0] * 51,
+                num_keypoints=5), **kw)
 
-    anns = [ann(A), ann(D), ann(B), ann(C, iscrowd=1),
-            dict(bbox=[4, 0, 10, 10]),  # no keypoints: not a person
-            ann(E, num_keypoints=0), ann(F)]
+    anns = [
+        ann(A),
+        ann(D),
+        ann(B),
+        ann(C, iscrowd=1),
+        dict(bbox=[4, 0, 10, 10]),  # no keypoints: not a person
+        ann(E, num_keypoints=0),
+        ann(F)
+    ]
     regions = find_crowd_regions(anns)
     assert [m for m, _ in regions] == [[0, 2], [5, 6]]  # C is iscrowd
     np.testing.assert_array_equal(regions[0][1], [0, 0, 15, 10])
@@ -98,14 +106,14 @@ def test_find_crowd_regions_reads_coco_annotations():
 # ------------------------------------------------------------------ jitter
 def test_jitter_stays_within_bounds_and_is_deterministic():
     box = np.array([40, 50, 140, 250], np.float32)
-    offsets = np.stack([jitter_box(box, 10, seed) - box
-                        for seed in range(200)])
+    offsets = np.stack(
+        [jitter_box(box, 10, seed) - box for seed in range(200)])
     assert np.abs(offsets).max() <= 10
     assert offsets.min() < -8 and offsets.max() > 8  # the range is used
     # every edge has its own offset
     assert not np.allclose(offsets[:, 0], offsets[:, 2])
-    np.testing.assert_array_equal(jitter_box(box, 10, 3),
-                                  jitter_box(box, 10, 3))
+    np.testing.assert_array_equal(
+        jitter_box(box, 10, 3), jitter_box(box, 10, 3))
     assert not np.array_equal(jitter_box(box, 10, 3), jitter_box(box, 10, 4))
     np.testing.assert_array_equal(jitter_box(box, 0, 3), box)
     whole = jitter_box(box, 5, np.random.default_rng(0), integer=True) - box
@@ -156,8 +164,8 @@ def test_crop_region_rounds_out_and_clips_to_the_image():
                       np.zeros((0, 4)), [-10.5, 20.2, 60.3, 95])
     np.testing.assert_array_equal(out['crop_box'], [0, 20, 61, 80])
     np.testing.assert_array_equal(out['img'], img[20:80, 0:61])
-    np.testing.assert_array_equal(pixel_crop_box([3, 4, 7, 9], (80, 100)),
-                                  [3, 4, 7, 9])
+    np.testing.assert_array_equal(
+        pixel_crop_box([3, 4, 7, 9], (80, 100)), [3, 4, 7, 9])
     with pytest.raises(ValueError, match='overlap the image'):
         pixel_crop_box([200, 0, 300, 10], (80, 100))
 
@@ -174,8 +182,8 @@ def test_crop_segmentation_moves_polygons_and_rle():
     out = crop_segmentation(rle, crop)
     assert out['size'] == [40, 40] and isinstance(out['counts'], str)
     np.testing.assert_array_equal(
-        cocomask.decode(dict(out, counts=out['counts'].encode())),
-        mask[20:60, 10:50])
+        cocomask.decode(dict(out, counts=out['counts'].encode())), mask[20:60,
+                                                                        10:50])
     assert crop_segmentation(None, crop) is None
 
 
@@ -188,26 +196,29 @@ def _results(region=(30, 20, 70, 60)):
     img = _image()
     kpts = np.array([[[35, 25], [65, 55], [75, 30]],
                      [[5, 5], [40, 50], [50, 40]]], np.float32)
-    return dict(img=img.copy(), img_shape=img.shape[:2],
-                crowd_region=np.array(region, np.float32),
-                keypoints=kpts, keypoints_visible=np.ones((2, 3), np.float32),
-                bbox=np.array([[30, 20, 80, 60], [0, 0, 60, 60]], np.float32),
-                area=np.array([100, 200], np.float32),
-                num_keypoints=[3, 3],
-                invalid_segs=[INVALID_SEG]), img
+    return dict(
+        img=img.copy(),
+        img_shape=img.shape[:2],
+        crowd_region=np.array(region, np.float32),
+        keypoints=kpts,
+        keypoints_visible=np.ones((2, 3), np.float32),
+        bbox=np.array([[30, 20, 80, 60], [0, 0, 60, 60]], np.float32),
+        area=np.array([100, 200], np.float32),
+        num_keypoints=[3, 3],
+        invalid_segs=[INVALID_SEG]), img
 
 
 def test_transform_at_scale_one_crops_exactly_the_region():
     results, img = _results()
-    t = TRANSFORMS.build(dict(type='RandomCrowdRegionCrop', scale_prob=0,
-                              shift_prob=0))
+    t = TRANSFORMS.build(
+        dict(type='RandomCrowdRegionCrop', scale_prob=0, shift_prob=0))
     out = t(results)
     np.testing.assert_array_equal(out['img'], img[20:60, 30:70])
     assert out['img_shape'] == (40, 40)
     np.testing.assert_array_equal(out['crop_box'], [30, 20, 70, 60])
-    np.testing.assert_array_equal(
-        out['keypoints'], [[[5, 5], [35, 35], [45, 10]],
-                           [[-25, -15], [10, 30], [20, 20]]])
+    np.testing.assert_array_equal(out['keypoints'],
+                                  [[[5, 5], [35, 35], [45, 10]],
+                                   [[-25, -15], [10, 30], [20, 20]]])
     np.testing.assert_array_equal(out['keypoints_visible'],
                                   [[1, 1, 0], [0, 1, 1]])
     assert out['num_keypoints'] == [2, 2]
@@ -217,8 +228,8 @@ def test_transform_at_scale_one_crops_exactly_the_region():
     # the unannotated person's polygon still covers the same pixels
     rle = cocomask.frPyObjects(out['invalid_segs'][0], 40, 40)
     mask = cocomask.decode(cocomask.merge(rle))
-    full = cocomask.decode(cocomask.merge(cocomask.frPyObjects(
-        INVALID_SEG, 80, 100)))
+    full = cocomask.decode(
+        cocomask.merge(cocomask.frPyObjects(INVALID_SEG, 80, 100)))
     assert mask.sum() > 0
     np.testing.assert_array_equal(mask, full[20:60, 30:70])
 
@@ -247,8 +258,9 @@ def test_transform_random_scale_and_shift_stay_in_range():
     for seed in range(40):
         np.random.seed(seed)
         results, _ = _results()
-        out = RandomCrowdRegionCrop(scale_factor=(0.75, 1.25),
-                                    shift_factor=0.1)(results)
+        out = RandomCrowdRegionCrop(
+            scale_factor=(0.75, 1.25), shift_factor=0.1)(
+                results)
         x1, y1, x2, y2 = out['crop_box']
         s = out['crop_scale']
         assert 0.75 <= s <= 1.25
@@ -278,18 +290,26 @@ def _kpts(box, n_labelled=15):
     unlabelled."""
     x1, y1, x2, y2 = box
     t = np.linspace(0, 1, 17)
-    k = np.stack([x1 + 1 + t * (x2 - x1 - 2), y1 + 1 + t * (y2 - y1 - 2),
-                  np.full(17, 2.0)], 1).round(1)
+    k = np.stack([
+        x1 + 1 + t * (x2 - x1 - 2), y1 + 1 + t * (y2 - y1 - 2),
+        np.full(17, 2.0)
+    ], 1).round(1)
     k[n_labelled:] = 0
     return k.reshape(-1).tolist()
 
 
 def _ann(ann_id, img_id, box, **kw):
     x1, y1, x2, y2 = box
-    ann = dict(id=ann_id, image_id=img_id, category_id=1, iscrowd=0,
-               bbox=[x1, y1, x2 - x1, y2 - y1], area=(x2 - x1) * (y2 - y1),
-               keypoints=_kpts(box), num_keypoints=15,
-               segmentation=[[x1, y1, x2, y1, x2, y2, x1, y2]])
+    ann = dict(
+        id=ann_id,
+        image_id=img_id,
+        category_id=1,
+        iscrowd=0,
+        bbox=[x1, y1, x2 - x1, y2 - y1],
+        area=(x2 - x1) * (y2 - y1),
+        keypoints=_kpts(box),
+        num_keypoints=15,
+        segmentation=[[x1, y1, x2, y1, x2, y2, x1, y2]])
     ann.update(kw)
     return ann
 
@@ -298,21 +318,38 @@ def _ann(ann_id, img_id, box, **kw):
 #: overlaps; image 3: pair 31-32, person 33 meets the region without
 #: overlapping anyone at 0.1, 34 alone, and an iscrowd region 35 over all.
 TINY = dict(
-    images=[dict(id=1, file_name='a.png', width=200, height=80),
-            dict(id=2, file_name='b.png', width=100, height=80),
-            dict(id=3, file_name='c.png', width=100, height=80)],
-    annotations=[
-        _ann(11, 1, [10, 10, 40, 60]), _ann(12, 1, [30, 10, 60, 60]),
-        _ann(13, 1, [52, 10, 82, 60]), _ann(14, 1, [95, 5, 115, 25]),
-        _ann(15, 1, [130, 40, 150, 70]), _ann(16, 1, [140, 45, 160, 75]),
-        _ann(21, 2, [5, 5, 25, 35]), _ann(22, 2, [60, 5, 80, 35]),
-        _ann(31, 3, [10, 10, 40, 50]), _ann(32, 3, [25, 20, 55, 60]),
-        _ann(33, 3, [45, 55, 75, 75]), _ann(34, 3, [78, 50, 98, 70]),
-        _ann(35, 3, [0, 0, 100, 80], iscrowd=1, num_keypoints=0,
-             keypoints=[0] * 51),
+    images=[
+        dict(id=1, file_name='a.png', width=200, height=80),
+        dict(id=2, file_name='b.png', width=100, height=80),
+        dict(id=3, file_name='c.png', width=100, height=80)
     ],
-    categories=[dict(id=1, name='person',
-                     keypoints=[str(i) for i in range(17)], skeleton=[])])
+    annotations=[
+        _ann(11, 1, [10, 10, 40, 60]),
+        _ann(12, 1, [30, 10, 60, 60]),
+        _ann(13, 1, [52, 10, 82, 60]),
+        _ann(14, 1, [95, 5, 115, 25]),
+        _ann(15, 1, [130, 40, 150, 70]),
+        _ann(16, 1, [140, 45, 160, 75]),
+        _ann(21, 2, [5, 5, 25, 35]),
+        _ann(22, 2, [60, 5, 80, 35]),
+        _ann(31, 3, [10, 10, 40, 50]),
+        _ann(32, 3, [25, 20, 55, 60]),
+        _ann(33, 3, [45, 55, 75, 75]),
+        _ann(34, 3, [78, 50, 98, 70]),
+        _ann(
+            35,
+            3, [0, 0, 100, 80],
+            iscrowd=1,
+            num_keypoints=0,
+            keypoints=[0] * 51),
+    ],
+    categories=[
+        dict(
+            id=1,
+            name='person',
+            keypoints=[str(i) for i in range(17)],
+            skeleton=[])
+    ])
 REGIONS = {1: [10, 10, 82, 60], 2: [130, 40, 160, 75], 3: [10, 10, 55, 60]}
 
 
@@ -321,8 +358,9 @@ def tiny_coco(tmp_path):
     root = tmp_path / 'tiny'
     (root / 'img').mkdir(parents=True)
     for i, info in enumerate(TINY['images']):
-        cv2.imwrite(str(root / 'img' / info['file_name']),
-                    _image(info['height'], info['width'], seed=i))
+        cv2.imwrite(
+            str(root / 'img' / info['file_name']),
+            _image(info['height'], info['width'], seed=i))
     ann_file = root / 'person_keypoints_tiny.json'
     ann_file.write_text(json.dumps(TINY))
     return str(ann_file), str(root / 'img')
@@ -332,11 +370,15 @@ def test_statistics_of_the_tiny_file():
     s = crowd_statistics(TINY)
     assert s['source_images'] == 3 and s['images_with_crowd'] == 2
     assert s['regions'] == 3 and s['instances_in_regions'] == 7
-    assert s['people_per_region'] == {'2': 2, '3': 1, '4': 0, '5': 0,
-                                      '>=6': 0}
+    assert s['people_per_region'] == {'2': 2, '3': 1, '4': 0, '5': 0, '>=6': 0}
     # 12 has two overlaps (11, 13), the other six one each
-    assert s['overlaps_per_instance'] == {'1': 6, '2': 1, '3': 0, '4': 0,
-                                          '>=5': 0}
+    assert s['overlaps_per_instance'] == {
+        '1': 6,
+        '2': 1,
+        '3': 0,
+        '4': 0,
+        '>=5': 0
+    }
     assert s['mean_overlaps_per_instance'] == pytest.approx(8 / 7)
     # crops: 11-13 / 15-16 / 31-33 and the iscrowd 35
     assert s['annotations_in_regions'] == 3 + 2 + 4
@@ -344,12 +386,15 @@ def test_statistics_of_the_tiny_file():
 
 def test_dataset_gives_one_sample_per_region(tiny_coco):
     ann_file, img_dir = tiny_coco
-    ds = DATASETS.build(dict(
-        type='CocoCrowdDataset', ann_file=ann_file,
-        data_prefix=dict(img=img_dir + '/'),
-        pipeline=[dict(type='LoadImage'),
-                  dict(type='RandomCrowdRegionCrop', scale_prob=0,
-                       shift_prob=0)]))
+    ds = DATASETS.build(
+        dict(
+            type='CocoCrowdDataset',
+            ann_file=ann_file,
+            data_prefix=dict(img=img_dir + '/'),
+            pipeline=[
+                dict(type='LoadImage'),
+                dict(type='RandomCrowdRegionCrop', scale_prob=0, shift_prob=0)
+            ]))
     assert isinstance(ds, CocoCrowdDataset) and len(ds) == 3
     infos = [ds.get_data_info(i) for i in range(3)]
     assert [i['img_id'] for i in infos] == [1, 1, 3]
@@ -388,8 +433,9 @@ def _tool():
 
 
 def _load(out_dir):
-    with open(osp.join(out_dir, 'annotations',
-                       'person_keypoints_tiny_crowd.json')) as f:
+    with open(
+            osp.join(out_dir, 'annotations',
+                     'person_keypoints_tiny_crowd.json')) as f:
         return json.load(f)
 
 
@@ -416,8 +462,7 @@ def test_tool_writes_crops_and_shifted_annotations(tiny_coco, tmp_path,
     assert first['original_image_id'] == 1 and third['original_image_id'] == 3
     assert first['crowd_member_ids'] == [11, 12, 13]
     assert first['file_name'] == 'a_crowd0.png'
-    anns = {(a['image_id'], a['original_id']): a
-            for a in coco['annotations']}
+    anns = {(a['image_id'], a['original_id']): a for a in coco['annotations']}
     assert sorted(anns) == [(1, 11), (1, 12), (1, 13), (2, 15), (2, 16),
                             (3, 31), (3, 32), (3, 33), (3, 35)]
     assert len({a['id'] for a in coco['annotations']}) == 9
@@ -442,16 +487,17 @@ def test_tool_writes_crops_and_shifted_annotations(tiny_coco, tmp_path,
     assert a['area'] == pytest.approx(600 * 50 / 600)
     # the iscrowd region: kept, its polygon moved into the crop
     a = anns[(3, 35)]
-    assert a['iscrowd'] == 1 and a['segmentation'] == [[-10, -10, 90, -10,
-                                                        90, 70, -10, 70]]
+    assert a['iscrowd'] == 1 and a['segmentation'] == [[
+        -10, -10, 90, -10, 90, 70, -10, 70
+    ]]
 
 
 def test_tool_crops_agree_with_the_dataset(tiny_coco, tmp_path):
     ann_file, img_dir = tiny_coco
     out_dir = str(tmp_path / 'out')
     assert _tool().main([ann_file, img_dir, out_dir]) == 0
-    ds = CocoCrowdDataset(ann_file=ann_file,
-                          data_prefix=dict(img=img_dir + '/'))
+    ds = CocoCrowdDataset(
+        ann_file=ann_file, data_prefix=dict(img=img_dir + '/'))
     crops = {i['id']: i['crop_box'] for i in _load(out_dir)['images']}
     for idx in range(len(ds)):
         info = ds.get_data_info(idx)
@@ -464,8 +510,9 @@ def test_tool_jitter_is_seeded_and_bounded(tiny_coco, tmp_path):
     tool, boxes = _tool(), []
     for run, seed in enumerate((1, 1, 2)):
         out_dir = str(tmp_path / f'out{run}')
-        assert tool.main([ann_file, img_dir, out_dir, '--jitter', '5',
-                          '--seed', str(seed)]) == 0
+        assert tool.main(
+            [ann_file, img_dir, out_dir, '--jitter', '5', '--seed',
+             str(seed)]) == 0
         boxes.append([i['crop_box'] for i in _load(out_dir)['images']])
     assert boxes[0] == boxes[1] and boxes[0] != boxes[2]
     for jittered in boxes:
@@ -479,7 +526,9 @@ def test_tool_skips_a_corrupt_image_and_writes_the_rest(tiny_coco, tmp_path):
         f.write(b'not an image')
     out_dir = str(tmp_path / 'out')
     proc = subprocess.run([sys.executable, TOOL, ann_file, img_dir, out_dir],
-                          capture_output=True, text=True, cwd=REPO_ROOT)
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert 'skipped c.png' in proc.stderr
     coco = _load(out_dir)
@@ -495,10 +544,12 @@ def test_tool_counts_only_and_bad_inputs(tiny_coco, tmp_path, capsys):
     out = capsys.readouterr().out
     assert 'source images:                3' in out
     assert 'instances in regions:         7' in out
-    assert tool.main([str(tmp_path / 'missing.json'), img_dir,
-                      str(tmp_path / 'o')]) == 2
+    assert tool.main(
+        [str(tmp_path / 'missing.json'), img_dir,
+         str(tmp_path / 'o')]) == 2
     assert 'missing.json' in capsys.readouterr().err
-    assert tool.main([ann_file, str(tmp_path / 'no_dir'),
+    assert tool.main([ann_file,
+                      str(tmp_path / 'no_dir'),
                       str(tmp_path / 'o')]) == 2
     assert 'no_dir' in capsys.readouterr().err
     assert tool.main([ann_file]) == 2
@@ -519,9 +570,9 @@ def test_coco_crowd_training_pipeline_on_real_coco_images():
     BottomupGetHeatmapMask on numpy 2) and regions near image borders."""
     from mmengine.config import Config
     from mmpose.registry import DATASETS
-    cfg = Config.fromfile(osp.join(
-        REPO_ROOT, 'configs', 'seqdecoder',
-        'seqdec_res50_8xb4-130e_coco-crowd-512x512.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'seqdecoder',
+                 'seqdec_res50_8xb4-130e_coco-crowd-512x512.py'))
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.data_root = osp.join(SHARED_REAL, 'coco_mini')
     ds = DATASETS.build(ds_cfg)
@@ -541,15 +592,21 @@ def test_coco_crowd_training_pipeline_on_real_coco_images():
 def test_regions_of_people_without_keypoints_are_left_out(tmp_path):
     """By default a region needs people with labelled keypoints: two
     overlapping people without any make an all-masked sample."""
-    coco = dict(TINY, annotations=[
-        _ann(41, 2, [5, 5, 25, 35], keypoints=[0] * 51, num_keypoints=0),
-        _ann(42, 2, [10, 8, 30, 38], keypoints=[0] * 51, num_keypoints=0),
-    ], images=TINY['images'][1:2])
+    coco = dict(
+        TINY,
+        annotations=[
+            _ann(41, 2, [5, 5, 25, 35], keypoints=[0] * 51, num_keypoints=0),
+            _ann(42, 2, [10, 8, 30, 38], keypoints=[0] * 51, num_keypoints=0),
+        ],
+        images=TINY['images'][1:2])
     ann_file = tmp_path / 'empty_people.json'
     ann_file.write_text(json.dumps(coco))
-    kw = dict(type='CocoCrowdDataset', ann_file=str(ann_file),
-              data_prefix=dict(img=str(tmp_path) + '/'), pipeline=[],
-              serialize_data=False)
+    kw = dict(
+        type='CocoCrowdDataset',
+        ann_file=str(ann_file),
+        data_prefix=dict(img=str(tmp_path) + '/'),
+        pipeline=[],
+        serialize_data=False)
     assert len(DATASETS.build(kw)) == 0
     assert len(DATASETS.build(dict(kw, min_keypoints=0))) == 1
 
@@ -561,25 +618,29 @@ def test_seqdecoder_training_window_holds_the_whole_region(size):
     tall and of a wide region stay inside the training input."""
     import glob
 
-    from mmengine.config import Config
-
     from conftest import REPO_ROOT
+    from mmengine.config import Config
     from mmpose.registry import TRANSFORMS
     w, h = size
     corners = np.array([[[1, 1], [w - 2, 1], [1, h - 2], [w - 2, h - 2]]],
                        np.float32)
-    configs = glob.glob(osp.join(REPO_ROOT, 'configs', 'seqdecoder',
-                                 'seqdec_*.py'))
+    configs = glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'seqdecoder', 'seqdec_*.py'))
     assert configs
     for path in configs:
         cfg = Config.fromfile(path)
-        affine = [t for t in cfg.train_dataloader.dataset.pipeline
-                  if t['type'] == 'BottomupRandomAffine'][0]
-        t = TRANSFORMS.build(dict(affine, shift_prob=0, scale_prob=0,
-                                  rotate_prob=0))
-        out = t(dict(img=np.zeros((h, w, 3), np.uint8), img_shape=(h, w),
-                     keypoints=corners.copy(),
-                     keypoints_visible=np.ones((1, 4), np.float32)))
+        affine = [
+            t for t in cfg.train_dataloader.dataset.pipeline
+            if t['type'] == 'BottomupRandomAffine'
+        ][0]
+        t = TRANSFORMS.build(
+            dict(affine, shift_prob=0, scale_prob=0, rotate_prob=0))
+        out = t(
+            dict(
+                img=np.zeros((h, w, 3), np.uint8),
+                img_shape=(h, w),
+                keypoints=corners.copy(),
+                keypoints_visible=np.ones((1, 4), np.float32)))
         iw, ih = affine['input_size']
         k = out['keypoints'][0]
         assert ((k[:, 0] >= 0) & (k[:, 0] < iw) & (k[:, 1] >= 0) &
@@ -597,9 +658,12 @@ def test_crop_region_hides_keypoints_that_are_not_finite():
         labelled = out['keypoints_visible']
         labelled = labelled[..., 0] if labelled.ndim == 3 else labelled
         np.testing.assert_array_equal(labelled, [[0, 1, 0]])
-    results = dict(img=img, crowd_region=np.float32([0, 0, 30, 30]),
-                   keypoints=kpts, keypoints_visible=np.ones((1, 3)),
-                   num_keypoints=[3])
+    results = dict(
+        img=img,
+        crowd_region=np.float32([0, 0, 30, 30]),
+        keypoints=kpts,
+        keypoints_visible=np.ones((1, 3)),
+        num_keypoints=[3])
     out = RandomCrowdRegionCrop(scale_prob=0, shift_prob=0)(results)
     assert out['num_keypoints'] == [1]
 

@@ -2,17 +2,19 @@ import json
 
 import numpy as np
 import pytest
-
 from mmpose.datasets import CocoDataset
 from mmpose.structures.bbox import get_warp_matrix
+
 from mmpose_occlusion.datasets.transforms import (GenerateInstanceCue,
                                                   LoadCuePoints, render_cue)
 
 
 def _dataset(root, flip, cue):
     return CocoDataset(
-        data_root=root, ann_file='annotations/person_keypoints_train.json',
-        data_prefix=dict(img='train/'), data_mode='topdown',
+        data_root=root,
+        ann_file='annotations/person_keypoints_train.json',
+        data_prefix=dict(img='train/'),
+        data_mode='topdown',
         pipeline=[
             dict(type='LoadImage'),
             dict(type='GetBBoxCenterScale'),
@@ -83,8 +85,10 @@ def test_given_cue_points_follow_flip_and_affine(tiny_synth, flip):
 
 
 def test_box_centre_without_ground_truth_or_given_cues():
-    results = dict(input_size=(96, 128), input_center=np.array([50., 60.]),
-                   input_scale=np.array([96., 128.]))
+    results = dict(
+        input_size=(96, 128),
+        input_center=np.array([50., 60.]),
+        input_scale=np.array([96., 128.]))
     out = GenerateInstanceCue(gt=None)(results)
     assert out['instance_cue'].shape == (1, 32, 24)
     np.testing.assert_array_equal(_peaks(out['instance_cue'])[0], [12, 16])
@@ -122,15 +126,17 @@ def test_load_cue_points_by_annotation_id(tmp_path):
         LoadCuePoints(str(bad))
 
 
-CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
-             sigma=2)
+CODEC = dict(
+    type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
 
 
 def _cue_target_dataset(root, other_prob):
     from mmpose_occlusion.datasets.transforms import ChooseCueTarget  # noqa
     return CocoDataset(
-        data_root=root, ann_file='annotations/person_keypoints_train.json',
-        data_prefix=dict(img='train/'), data_mode='topdown',
+        data_root=root,
+        ann_file='annotations/person_keypoints_train.json',
+        data_prefix=dict(img='train/'),
+        data_mode='topdown',
         pipeline=[
             dict(type='LoadImage'),
             dict(type='GetBBoxCenterScale'),
@@ -141,12 +147,17 @@ def _cue_target_dataset(root, other_prob):
             dict(type='TopdownAffine', input_size=(96, 128)),
             dict(type='ChooseCueTarget', other_prob=other_prob),
             dict(type='GenerateTarget', encoder=CODEC),
-            dict(type='GenerateInstanceCue', gt='random_joint', sigma=1.0,
-                 jitter=0.0),
-            dict(type='PackPoseInputs', pack_transformed=True,
-                 meta_keys=('id', 'img_id', 'input_center', 'input_scale',
-                            'flip', 'ori_shape', 'bbox_rotation',
-                            'cue_target')),
+            dict(
+                type='GenerateInstanceCue',
+                gt='random_joint',
+                sigma=1.0,
+                jitter=0.0),
+            dict(
+                type='PackPoseInputs',
+                pack_transformed=True,
+                meta_keys=('id', 'img_id', 'input_center', 'input_scale',
+                           'flip', 'ori_shape', 'bbox_rotation',
+                           'cue_target')),
         ])
 
 
@@ -157,10 +168,11 @@ def _warped(ann, meta, flip_indices):
     if meta['flip']:
         xy[:, 0] = meta['ori_shape'][1] - 1 - xy[:, 0]
         xy, vis = xy[flip_indices], vis[flip_indices]
-    warp = get_warp_matrix(np.array(meta['input_center'], np.float32),
-                           np.array(meta['input_scale'], np.float32),
-                           float(meta['bbox_rotation'][0]),
-                           output_size=(96, 128))
+    warp = get_warp_matrix(
+        np.array(meta['input_center'], np.float32),
+        np.array(meta['input_scale'], np.float32),
+        float(meta['bbox_rotation'][0]),
+        output_size=(96, 128))
     return xy @ warp[:, :2].T + warp[:, 2], vis
 
 
@@ -199,15 +211,18 @@ def test_cue_and_target_move_to_the_other_person_together(tiny_synth):
             # heatmap peaks on the target's joints
             hm = s.gt_fields.heatmaps.numpy()
             w = s.gt_instance_labels.keypoint_weights.numpy()[0]
-            on_map = (target[:, 0] >= 0) & (target[:, 0] < 96) & (
-                target[:, 1] >= 0) & (target[:, 1] < 128)
+            on_map = (target[:, 0] >= 0) & (target[:, 0]
+                                            < 96) & (target[:, 1] >= 0) & (
+                                                target[:, 1] < 128)
             for k in np.flatnonzero((w > 0) & on_map):
                 y, x = np.unravel_index(hm[k].argmax(), hm[k].shape)
                 assert np.abs(np.array([x, y]) - target[k] / 4.0).max() <= 1
             # the cue on one of the target's labelled joints in the input
             if (vis & on_map).any():
-                d = np.linalg.norm(target[vis & on_map] / 4.0 - _peaks(
-                    s.gt_fields.instance_cue.numpy())[0], axis=1)
+                d = np.linalg.norm(
+                    target[vis & on_map] / 4.0 -
+                    _peaks(s.gt_fields.instance_cue.numpy())[0],
+                    axis=1)
                 assert d.min() <= TOL
     assert own > 10 and other > 10
 
@@ -217,24 +232,31 @@ def test_cue_target_stays_on_the_own_person_without_others():
     kpts = np.array([[[10., 10.], [20., 20.], [30., 30.]],
                      [[50., 50.], [60., 60.], [70., 70.]],
                      [[200., 10.], [210., 20.], [220., 30.]]], np.float32)
-    results = dict(input_size=(96, 128), keypoints=kpts.copy(),
-                   transformed_keypoints=kpts.copy(),
-                   keypoints_visible=np.ones((3, 3), np.float32))
+    results = dict(
+        input_size=(96, 128),
+        keypoints=kpts.copy(),
+        transformed_keypoints=kpts.copy(),
+        keypoints_visible=np.ones((3, 3), np.float32))
     # person 2 lies outside the 96-pixel-wide input: never a target
     seen = set()
     for seed in range(40):
         np.random.seed(seed)
-        out = ChooseCueTarget(other_prob=0.5)(
-            {k: v.copy() if hasattr(v, 'copy') else v
-             for k, v in results.items()})
+        out = ChooseCueTarget(other_prob=0.5)({
+            k:
+            v.copy() if hasattr(v, 'copy') else v
+            for k, v in results.items()
+        })
         seen.add(out['cue_target'])
         assert out['transformed_keypoints'].shape == (1, 3, 2)
         np.testing.assert_array_equal(out['transformed_keypoints'][0],
                                       kpts[out['cue_target']])
     assert seen == {0, 1}
-    out = ChooseCueTarget(other_prob=1.0)(dict(
-        results, transformed_keypoints=kpts[:1], keypoints=kpts[:1],
-        keypoints_visible=np.ones((1, 3), np.float32)))
+    out = ChooseCueTarget(other_prob=1.0)(
+        dict(
+            results,
+            transformed_keypoints=kpts[:1],
+            keypoints=kpts[:1],
+            keypoints_visible=np.ones((1, 3), np.float32)))
     assert out['cue_target'] == 0
     with pytest.raises(ValueError, match='other_prob'):
         ChooseCueTarget(other_prob=1.5)
@@ -246,12 +268,14 @@ def test_cue_target_stays_on_the_own_person_without_others():
 def test_cue_points_that_are_not_finite_are_named(bad, tmp_path):
     """Found by the property tests: a NaN cue point rendered a NaN cue map
     (an infinite one an empty map) into the network's input."""
-    results = dict(id=7, input_size=(48, 64),
-                   input_center=np.float32([24, 32]),
-                   input_scale=np.float32([48, 64]),
-                   cue_points=np.float32([[10, 10], [bad, 3]]))
-    with pytest.raises(ValueError,
-                       match=r'cue_points of sample 7.*rows \[1\]'):
+    results = dict(
+        id=7,
+        input_size=(48, 64),
+        input_center=np.float32([24, 32]),
+        input_scale=np.float32([48, 64]),
+        cue_points=np.float32([[10, 10], [bad, 3]]))
+    with pytest.raises(
+            ValueError, match=r'cue_points of sample 7.*rows \[1\]'):
         GenerateInstanceCue(gt=None)(results)
     # a cue file with such a point is refused when it is loaded (json
     # writes and reads NaN and Infinity)
@@ -264,9 +288,11 @@ def test_cue_points_that_are_not_finite_are_named(bad, tmp_path):
 def test_ground_truth_cue_without_people_is_the_box_centre():
     """Found by the property tests: IndexError on
     transformed_keypoints[0] for a sample with no person."""
-    out = GenerateInstanceCue(gt='nearest_centroid')(dict(
-        input_size=(48, 64), input_center=np.float32([24, 32]),
-        input_scale=np.float32([48, 64]),
-        transformed_keypoints=np.zeros((0, 17, 2)),
-        keypoints_visible=np.zeros((0, 17))))
+    out = GenerateInstanceCue(gt='nearest_centroid')(
+        dict(
+            input_size=(48, 64),
+            input_center=np.float32([24, 32]),
+            input_scale=np.float32([48, 64]),
+            transformed_keypoints=np.zeros((0, 17, 2)),
+            keypoints_visible=np.zeros((0, 17))))
     np.testing.assert_array_equal(out['cue_points_input'], [[24, 32]])

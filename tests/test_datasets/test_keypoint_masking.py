@@ -2,8 +2,8 @@
 really change, the annotations do not."""
 import numpy as np
 import pytest
-
 from mmpose.registry import TRANSFORMS
+
 from mmpose_occlusion.datasets.transforms import (KeypointBackgroundMasking,
                                                   KeypointDuplicationMasking)
 
@@ -15,9 +15,12 @@ def _results(seed=0):
     img = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
     kpts = np.array([[[24, 10], [20, 30], [28, 30], [24, 50]]], np.float32)
     vis = np.array([[1, 1, 0, 1]], np.float32)  # keypoint 2 unlabelled
-    return dict(img=img, transformed_keypoints=kpts.copy(),
-                keypoints=kpts.copy(), keypoints_visible=vis.copy(),
-                input_size=(W, H))
+    return dict(
+        img=img,
+        transformed_keypoints=kpts.copy(),
+        keypoints=kpts.copy(),
+        keypoints_visible=vis.copy(),
+        input_size=(W, H))
 
 
 def _patch(img, centre, s=S):
@@ -69,8 +72,8 @@ def test_duplication_masking_copies_the_keypoint_nearby(seed):
     assert kind == 'duplicate'
     kp = before['transformed_keypoints'][0, k]
     # the keypoint itself is unchanged, and its patch now appears twice
-    np.testing.assert_array_equal(_patch(out['img'], kp),
-                                  _patch(before['img'], kp))
+    np.testing.assert_array_equal(
+        _patch(out['img'], kp), _patch(before['img'], kp))
     copies = _find(out['img'], _patch(before['img'], kp))
     assert len(copies) >= 2
     changed = np.argwhere((out['img'] != before['img']).any(-1))
@@ -112,6 +115,7 @@ def test_needs_topdown_affine_and_valid_args():
 
 def test_in_a_topdown_pipeline(tiny_synth):
     import os.path as osp
+
     from mmpose.datasets import CocoDataset
     pipeline = [
         dict(type='LoadImage'),
@@ -119,15 +123,20 @@ def test_in_a_topdown_pipeline(tiny_synth):
         dict(type='TopdownAffine', input_size=(48, 64)),
         dict(type='KeypointBackgroundMasking', prob=1.0),
         dict(type='KeypointDuplicationMasking', prob=1.0),
-        dict(type='GenerateTarget',
-             encoder=dict(type='MSRAHeatmap', input_size=(48, 64),
-                          heatmap_size=(12, 16), sigma=2)),
+        dict(
+            type='GenerateTarget',
+            encoder=dict(
+                type='MSRAHeatmap',
+                input_size=(48, 64),
+                heatmap_size=(12, 16),
+                sigma=2)),
         dict(type='PackPoseInputs')
     ]
     ds = CocoDataset(
         data_root=tiny_synth,
         ann_file=osp.join('annotations', 'person_keypoints_train.json'),
-        data_prefix=dict(img='train/'), pipeline=pipeline)
+        data_prefix=dict(img='train/'),
+        pipeline=pipeline)
     sample = ds[0]
     assert sample['inputs'].shape == (3, 64, 48)
     assert TRANSFORMS.get('KeypointBackgroundMasking') is \
@@ -140,6 +149,9 @@ def test_a_sample_without_people_changes_nothing():
     keypoint."""
     img = np.zeros((H, W, 3), np.uint8)
     for cls in (KeypointBackgroundMasking, KeypointDuplicationMasking):
-        out = cls(prob=1.0)(dict(img=img, transformed_keypoints=np.zeros(
-            (0, 17, 2)), keypoints_visible=np.zeros((0, 17))))
+        out = cls(prob=1.0)(
+            dict(
+                img=img,
+                transformed_keypoints=np.zeros((0, 17, 2)),
+                keypoints_visible=np.zeros((0, 17))))
         assert out['keypoint_masking'] == [] and out['img'] is img

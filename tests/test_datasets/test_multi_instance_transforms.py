@@ -3,15 +3,15 @@ import os.path as osp
 
 import numpy as np
 import pytest
-
 from mmpose.datasets import CocoDataset
 from mmpose.structures.bbox import get_warp_matrix
+
 from mmpose_occlusion.datasets.transforms import (GenerateMultiInstanceTarget,
                                                   SelectOtherInstances,
                                                   select_other_instances)
 
-CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
-             sigma=2)
+CODEC = dict(
+    type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
 
 
 def _person(points, visible=None, box=None):
@@ -47,8 +47,8 @@ def test_three_keypoint_criterion_and_distance_order():
     assert list(select_other_instances(B0, kpts, vis, boxes, 1)) == [1]
     assert list(select_other_instances(B0, kpts, vis, boxes, 2)) == [1, 4]
     # the criterion is configurable
-    assert 2 in select_other_instances(B0, kpts, vis, boxes, 10,
-                                       min_keypoints=2)
+    assert 2 in select_other_instances(
+        B0, kpts, vis, boxes, 10, min_keypoints=2)
 
 
 def test_nobody_else():
@@ -60,8 +60,10 @@ def test_nobody_else():
 
 def _dataset(root, pipeline):
     return CocoDataset(
-        data_root=root, ann_file='annotations/person_keypoints_train.json',
-        data_prefix=dict(img='train/'), data_mode='topdown',
+        data_root=root,
+        ann_file='annotations/person_keypoints_train.json',
+        data_prefix=dict(img='train/'),
+        data_mode='topdown',
         pipeline=pipeline)
 
 
@@ -72,8 +74,10 @@ def _pipeline(num_instances, flip):
         dict(type='SelectOtherInstances', num_instances=num_instances),
         dict(type='RandomFlip', prob=1.0 if flip else 0.0),
         dict(type='TopdownAffine', input_size=CODEC['input_size']),
-        dict(type='GenerateMultiInstanceTarget', encoder=CODEC,
-             num_instances=num_instances),
+        dict(
+            type='GenerateMultiInstanceTarget',
+            encoder=CODEC,
+            num_instances=num_instances),
         dict(type='PackPoseInputs'),
     ]
 
@@ -114,12 +118,12 @@ def test_targets_follow_each_person_through_flip_and_affine(tiny_synth, flip):
         ]
         keep = select_other_instances(
             info['bbox'][0],
-            np.stack([o['keypoints'][0] for o in others]) if others else
-            np.zeros((0, 17, 2)),
-            np.stack([o['keypoints_visible'][0] for o in others]) if others
-            else np.zeros((0, 17)),
-            np.stack([o['bbox'][0] for o in others]) if others else
-            np.zeros((0, 4)), 1)
+            np.stack([o['keypoints'][0]
+                      for o in others]) if others else np.zeros((0, 17, 2)),
+            np.stack([o['keypoints_visible'][0]
+                      for o in others]) if others else np.zeros((0, 17)),
+            np.stack([o['bbox'][0] for o in others]) if others else np.zeros(
+                (0, 4)), 1)
         slot1 = anns[others[keep[0]]['id']] if len(keep) else anns[info['id']]
         meta = sample.metainfo
         width = meta['ori_shape'][1]
@@ -172,14 +176,19 @@ def test_half_body_and_bbox_jitter_before_the_stacking(tiny_synth):
     pipeline = [
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
-        dict(type='RandomHalfBody', prob=1.0, min_total_keypoints=1,
-             min_upper_keypoints=1, min_lower_keypoints=1),
+        dict(
+            type='RandomHalfBody',
+            prob=1.0,
+            min_total_keypoints=1,
+            min_upper_keypoints=1,
+            min_lower_keypoints=1),
         dict(type='RandomBBoxTransform'),
         dict(type='SelectOtherInstances', num_instances=3),
         dict(type='RandomFlip', prob=0.5),
         dict(type='TopdownAffine', input_size=CODEC['input_size']),
-        dict(type='GenerateMultiInstanceTarget', encoder=CODEC,
-             num_instances=3),
+        dict(
+            type='GenerateMultiInstanceTarget', encoder=CODEC,
+            num_instances=3),
         dict(type='PackPoseInputs'),
     ]
     ds = _dataset(tiny_synth, pipeline)
@@ -197,8 +206,10 @@ def test_on_real_crowded_coco_images():
     if not osp.isdir(root):
         pytest.skip('../shared/data/real/coco_mini is absent')
     ds = CocoDataset(
-        data_root=root, ann_file='annotations/person_keypoints_train2017.json',
-        data_prefix=dict(img='train2017/'), data_mode='topdown',
+        data_root=root,
+        ann_file='annotations/person_keypoints_train2017.json',
+        data_prefix=dict(img='train2017/'),
+        data_mode='topdown',
         pipeline=[
             dict(type='LoadImage'),
             dict(type='GetBBoxCenterScale'),
@@ -222,10 +233,12 @@ def test_a_person_moved_out_of_the_crop_gets_the_residual_target():
     gen = GenerateMultiInstanceTarget(CODEC, num_instances=2)
     for other, moved in ((inside, False), (outside, True)):
         kpts = np.stack([own, other]).astype(np.float32)
-        out = gen(dict(transformed_keypoints=kpts.copy(),
-                       keypoints=kpts.copy(),
-                       keypoints_visible=np.ones((2, 17), np.float32),
-                       input_size=(96, 128)))
+        out = gen(
+            dict(
+                transformed_keypoints=kpts.copy(),
+                keypoints=kpts.copy(),
+                keypoints_visible=np.ones((2, 17), np.float32),
+                input_size=(96, 128)))
         hm = out['heatmaps'].reshape(2, 17, 32, 24)
         w = out['keypoint_weights'].reshape(2, 17)
         assert list(out['slot_sources']) == [0, 0 if moved else 1]
@@ -235,11 +248,13 @@ def test_a_person_moved_out_of_the_crop_gets_the_residual_target():
         else:
             assert not np.array_equal(hm[1], hm[0])
     # three keypoints inside are enough with min_keypoints = 3
-    out = GenerateMultiInstanceTarget(CODEC, num_instances=2,
-                                      min_keypoints=3)(dict(
-        transformed_keypoints=np.stack([own, outside]).astype(np.float32),
-        keypoints_visible=np.ones((2, 17), np.float32),
-        input_size=(96, 128)))
+    out = GenerateMultiInstanceTarget(
+        CODEC, num_instances=2, min_keypoints=3)(
+            dict(
+                transformed_keypoints=np.stack([own,
+                                                outside]).astype(np.float32),
+                keypoints_visible=np.ones((2, 17), np.float32),
+                input_size=(96, 128)))
     assert list(out['slot_sources']) == [0, 1]
 
 
@@ -252,11 +267,12 @@ def test_crowd_repeat_dataset_repeats_the_crowded_samples(tiny_synth):
     infos = [base.get_data_info(i) for i in range(len(base))]
     crowded = 0
     for i, info in enumerate(infos):
-        others = [o for o in infos
-                  if o['img_id'] == info['img_id'] and o['id'] != info['id']]
+        others = [
+            o for o in infos
+            if o['img_id'] == info['img_id'] and o['id'] != info['id']
+        ]
         keep = select_other_instances(
-            info['bbox'][0],
-            np.stack([o['keypoints'][0] for o in others]),
+            info['bbox'][0], np.stack([o['keypoints'][0] for o in others]),
             np.stack([o['keypoints_visible'][0] for o in others]),
             np.stack([o['bbox'][0] for o in others]), 1) if others else []
         crowded += len(keep) > 0
@@ -275,6 +291,9 @@ def test_a_sample_without_people_is_named():
     single-instance keypoint encoding'."""
     t = GenerateMultiInstanceTarget(CODEC)
     with pytest.raises(ValueError, match='no person'):
-        t(dict(transformed_keypoints=np.zeros((0, 17, 2)),
-               keypoints=np.zeros((0, 17, 2)),
-               keypoints_visible=np.zeros((0, 17)), input_size=(96, 128)))
+        t(
+            dict(
+                transformed_keypoints=np.zeros((0, 17, 2)),
+                keypoints=np.zeros((0, 17, 2)),
+                keypoints_visible=np.zeros((0, 17)),
+                input_size=(96, 128)))

@@ -25,17 +25,18 @@ def test_same_seed_same_scene_and_different_seed_differs():
 
 def test_split_is_deterministic_per_seed(tmp_path):
     cfg = SceneConfig(max_people=3)
-    ann1 = generate_split(str(tmp_path / 'a'), 'val', 5, seed=1, cfg=cfg,
-                          progress=False)
-    ann2 = generate_split(str(tmp_path / 'b'), 'val', 5, seed=1, cfg=cfg,
-                          progress=False)
-    ann3 = generate_split(str(tmp_path / 'c'), 'val', 5, seed=2, cfg=cfg,
-                          progress=False)
+    ann1 = generate_split(
+        str(tmp_path / 'a'), 'val', 5, seed=1, cfg=cfg, progress=False)
+    ann2 = generate_split(
+        str(tmp_path / 'b'), 'val', 5, seed=1, cfg=cfg, progress=False)
+    ann3 = generate_split(
+        str(tmp_path / 'c'), 'val', 5, seed=2, cfg=cfg, progress=False)
     assert ann1 == ann2
     assert ann1['annotations'] != ann3['annotations']
     with open(tmp_path / 'a' / 'val' / ann1['images'][0]['file_name'],
-              'rb') as f1, open(tmp_path / 'b' / 'val' /
-                                ann2['images'][0]['file_name'], 'rb') as f2:
+              'rb') as f1, open(
+                  tmp_path / 'b' / 'val' / ann2['images'][0]['file_name'],
+                  'rb') as f2:
         assert f1.read() == f2.read()
 
 
@@ -54,8 +55,8 @@ def test_visibility_agrees_with_what_is_drawn(seed):
                 assert owner == p + 1
             else:  # hidden: a person drawn later (in front) covers it
                 assert v == 1 and owner > p + 1
-    np.testing.assert_array_equal(s.num_keypoints,
-                                  (s.keypoints[..., 2] > 0).sum(1))
+    np.testing.assert_array_equal(s.num_keypoints, (s.keypoints[..., 2]
+                                                    > 0).sum(1))
 
 
 def test_keypoints_outside_image_get_visibility_zero():
@@ -69,16 +70,18 @@ def test_overlap_makes_occlusion_and_ochuman_like_pairs():
     for seed in range(30):
         s = _scene(seed, min_people=2, max_people=3, overlap=1.0)
         hidden += int((s.keypoints[..., 2] == 1).sum())
-        high_iou += sum(box_iou(a, b) > 0.5 for i, a in enumerate(s.bboxes)
-                        for b in s.bboxes[i + 1:])
+        high_iou += sum(
+            box_iou(a, b) > 0.5 for i, a in enumerate(s.bboxes)
+            for b in s.bboxes[i + 1:])
     assert hidden > 0
     assert high_iou >= 10
     # ...and no overlap placement gives far fewer such pairs.
     low = 0
     for seed in range(30):
         s = _scene(seed, min_people=2, max_people=3, overlap=0.0)
-        low += sum(box_iou(a, b) > 0.5 for i, a in enumerate(s.bboxes)
-                   for b in s.bboxes[i + 1:])
+        low += sum(
+            box_iou(a, b) > 0.5 for i, a in enumerate(s.bboxes)
+            for b in s.bboxes[i + 1:])
     assert low < high_iou
 
 
@@ -94,8 +97,10 @@ def test_boxes_hold_the_visible_keypoints():
 
 
 def test_people_per_image_respects_the_config():
-    counts = {len(_scene(s, min_people=2, max_people=4).keypoints)
-              for s in range(40)}
+    counts = {
+        len(_scene(s, min_people=2, max_people=4).keypoints)
+        for s in range(40)
+    }
     assert counts == {2, 3, 4}
 
 
@@ -117,8 +122,8 @@ def test_json_loads_with_pycocotools_and_xtcocotools(tiny_synth):
         assert cat['keypoints'] == list(COCO_KEYPOINT_NAMES)
         for ann in coco.loadAnns(coco.getAnnIds()):
             assert len(ann['keypoints']) == 17 * 3
-            assert ann['num_keypoints'] == sum(
-                v > 0 for v in ann['keypoints'][2::3])
+            assert ann['num_keypoints'] == sum(v > 0
+                                               for v in ann['keypoints'][2::3])
             img = coco.loadImgs(ann['image_id'])[0]
             assert osp.isfile(osp.join(tiny_synth, 'train', img['file_name']))
 
@@ -150,18 +155,28 @@ def test_ground_truth_scores_ap_one_with_stock_coco_metric(tiny_synth):
     from mmpose.datasets import CocoDataset
     metric.dataset_meta = CocoDataset.METAINFO
     metric.dataset_meta = CocoDataset(
-        data_root=tiny_synth, ann_file='annotations/person_keypoints_val.json',
-        data_prefix=dict(img='val/'), pipeline=[], test_mode=True,
+        data_root=tiny_synth,
+        ann_file='annotations/person_keypoints_val.json',
+        data_prefix=dict(img='val/'),
+        pipeline=[],
+        test_mode=True,
         lazy_init=True).metainfo
     for ann in coco['annotations']:
         k = np.array(ann['keypoints'], np.float32).reshape(1, 17, 3)
-        pred = dict(keypoints=k[..., :2], keypoint_scores=np.ones((1, 17)),
-                    bbox_scores=np.ones(1))
+        pred = dict(
+            keypoints=k[..., :2],
+            keypoint_scores=np.ones((1, 17)),
+            bbox_scores=np.ones(1))
         x, y, w, h = ann['bbox']
         metric.process([], [
-            dict(id=ann['id'], img_id=ann['image_id'], category_id=1,
-                 pred_instances=pred, gt_instances=dict(),
-                 raw_ann_info=[ann], ori_shape=(256, 320))
+            dict(
+                id=ann['id'],
+                img_id=ann['image_id'],
+                category_id=1,
+                pred_instances=pred,
+                gt_instances=dict(),
+                raw_ann_info=[ann],
+                ori_shape=(256, 320))
         ])
     results = metric.evaluate(size=len(coco['annotations']))
     assert results['coco/AP'] == pytest.approx(1.0)

@@ -6,17 +6,17 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn as nn
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 
-from conftest import REPO_ROOT
-from mmpose_occlusion.engine.optim_wrappers import autocast_optim_wrapper
 from mmpose_occlusion.engine import AutocastOptimWrapper, cpu_supports_bf16
+from mmpose_occlusion.engine.optim_wrappers import autocast_optim_wrapper
 
-needs_bf16 = pytest.mark.skipif(not cpu_supports_bf16(),
-                                reason='this CPU has no native bfloat16')
+needs_bf16 = pytest.mark.skipif(
+    not cpu_supports_bf16(), reason='this CPU has no native bfloat16')
 CONFIG = osp.join(REPO_ROOT, 'configs', 'baseline',
                   'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py')
 
@@ -36,8 +36,11 @@ class Net(nn.Module):
 
 def _wrapper(model, dtype='bfloat16'):
     return build_optim_wrapper(
-        model, dict(type='AutocastOptimWrapper', dtype=dtype,
-                    optimizer=dict(type='SGD', lr=0.1)))
+        model,
+        dict(
+            type='AutocastOptimWrapper',
+            dtype=dtype,
+            optimizer=dict(type='SGD', lr=0.1)))
 
 
 @pytest.fixture
@@ -162,8 +165,10 @@ def test_runner_trains_with_the_wrapper_and_tests_under_autocast(
     and AutocastTestLoop tests it: the backbone in bf16, the head's
     decoding in fp32, keypoints within a heatmap pixel of fp32 testing."""
     cfg = _tiny_cfg(tiny_synth, str(tmp_path / 'w'))
-    cfg.optim_wrapper = dict(type='AutocastOptimWrapper', dtype='bfloat16',
-                             optimizer=dict(type='AdamW', lr=2e-3))
+    cfg.optim_wrapper = dict(
+        type='AutocastOptimWrapper',
+        dtype='bfloat16',
+        optimizer=dict(type='AdamW', lr=2e-3))
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert isinstance(runner.optim_wrapper, AutocastOptimWrapper)
@@ -193,8 +198,8 @@ def test_runner_trains_with_the_wrapper_and_tests_under_autocast(
     assert len(ref) == len(amp) > 0
     # the input is 96 px wide and the heatmap 24: one heatmap px = 4 image
     # px at the synthetic people's scale; most keypoints agree far better
-    diffs = torch.cat([torch.as_tensor(a - r).abs().flatten()
-                       for a, r in zip(amp, ref)])
+    diffs = torch.cat(
+        [torch.as_tensor(a - r).abs().flatten() for a, r in zip(amp, ref)])
     assert diffs.median() < 4.0
 
 
@@ -202,8 +207,11 @@ def test_runner_trains_with_the_wrapper_and_tests_under_autocast(
 def test_channels_last_converts_the_weights_once_and_trains():
     model = Net()
     wrapper = build_optim_wrapper(
-        model, dict(type='AutocastOptimWrapper', channels_last=True,
-                    optimizer=dict(type='SGD', lr=0.1)))
+        model,
+        dict(
+            type='AutocastOptimWrapper',
+            channels_last=True,
+            optimizer=dict(type='SGD', lr=0.1)))
     assert model.conv.weight.is_contiguous()  # nothing before the 1st step
     x = torch.randn(2, 3, 8, 8)
     with wrapper.optim_context(model):
@@ -224,6 +232,7 @@ def test_builds_from_any_openmmlab_scope(scope):
     if scope == 'mmdet':
         import mmdet.registry  # noqa: F401
     init_default_scope(scope)  # the autouse fixture resets it to mmpose
-    wrapper = build_optim_wrapper(Net(), dict(
-        type='AutocastOptimWrapper', optimizer=dict(type='SGD', lr=0.1)))
+    wrapper = build_optim_wrapper(
+        Net(),
+        dict(type='AutocastOptimWrapper', optimizer=dict(type='SGD', lr=0.1)))
     assert isinstance(wrapper, AutocastOptimWrapper)

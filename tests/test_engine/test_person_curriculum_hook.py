@@ -12,9 +12,11 @@ from mmpose_occlusion.engine import PersonCurriculumHook
 
 def _runner():
     head = SimpleNamespace(max_train_people=None)
-    return SimpleNamespace(model=SimpleNamespace(head=head), epoch=0,
-                           message_hub=MessageHub.get_instance('curriculum'),
-                           logger=logging.getLogger('curriculum'))
+    return SimpleNamespace(
+        model=SimpleNamespace(head=head),
+        epoch=0,
+        message_hub=MessageHub.get_instance('curriculum'),
+        logger=logging.getLogger('curriculum'))
 
 
 def _run(hook, runner, epoch_losses):
@@ -37,8 +39,8 @@ def test_fixed_settle_epoch_then_one_more_every_two_epochs():
 
 
 def test_plateau_detection_and_cap():
-    hook = PersonCurriculumHook(start=2, interval=2, settle_tol=0.05,
-                                max_people=4)
+    hook = PersonCurriculumHook(
+        start=2, interval=2, settle_tol=0.05, max_people=4)
     # improves by 50 %, 40 %, then 2 % (settled after epoch 4)
     losses = [1.0, 0.5, 0.3, 0.294, 0.29, 0.28, 0.27, 0.26, 0.25]
     seen = _run(hook, _runner(), losses)
@@ -76,9 +78,12 @@ def test_ranks_decide_on_the_all_reduced_loss(monkeypatch):
     runners = [_runner(), _runner()]
 
     def all_reduce(tensor, op='sum'):  # both ranks' sums and counts
-        tensor.copy_(torch.tensor(
-            [sum(h._loss_sum for h in hooks),
-             float(sum(h._loss_count for h in hooks))], dtype=tensor.dtype))
+        tensor.copy_(
+            torch.tensor([
+                sum(h._loss_sum for h in hooks),
+                float(sum(h._loss_count for h in hooks))
+            ],
+                         dtype=tensor.dtype))
 
     monkeypatch.setattr(mod, 'all_reduce', all_reduce)
     losses = [[1.0, 0.99, 0.985], [1.0, 0.5, 0.3]]  # means 1, .745, .643
@@ -87,8 +92,8 @@ def test_ranks_decide_on_the_all_reduced_loss(monkeypatch):
             runner.epoch = epoch
             hook.before_train_epoch(runner)
             for _ in range(3):
-                hook.after_train_iter(runner, 0,
-                                      outputs=dict(loss=loss[epoch]))
+                hook.after_train_iter(
+                    runner, 0, outputs=dict(loss=loss[epoch]))
         for hook, runner in zip(hooks, runners):
             hook.after_train_epoch(runner)
     assert hooks[0].settled_at is None and hooks[1].settled_at is None

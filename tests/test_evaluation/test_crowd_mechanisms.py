@@ -24,8 +24,12 @@ FIGURE = np.array([[0, -45], [-3, -48], [3, -48], [-6, -46], [6, -46],
 def person(x, y, ann_id, hidden=()):
     kpts = np.concatenate([FIGURE + (x, y), np.full((17, 1), 2.0)], 1)
     kpts[list(hidden), 2] = 1
-    return dict(id=ann_id, keypoints=kpts.ravel().tolist(), area=40 * 100,
-                bbox=[x - 20, y - 50, 40, 100], num_keypoints=17)
+    return dict(
+        id=ann_id,
+        keypoints=kpts.ravel().tolist(),
+        area=40 * 100,
+        bbox=[x - 20, y - 50, 40, 100],
+        num_keypoints=17)
 
 
 def pose(ann):
@@ -42,15 +46,18 @@ def test_oks_is_cocos():
     rng = np.random.default_rng(0)
     preds = pose(A)[None] + rng.normal(0, 4, (5, 17, 2))
     gt = COCO()
-    gt.dataset = dict(images=[dict(id=1, width=400, height=300)],
-                      annotations=[dict(A, image_id=1, category_id=1,
-                                        iscrowd=0)],
-                      categories=[dict(id=1, name='person')])
+    gt.dataset = dict(
+        images=[dict(id=1, width=400, height=300)],
+        annotations=[dict(A, image_id=1, category_id=1, iscrowd=0)],
+        categories=[dict(id=1, name='person')])
     gt.createIndex()
     res = gt.loadRes([
-        dict(image_id=1, category_id=1, score=1.0 - 0.1 * i,
-             keypoints=np.concatenate([p, np.ones((17, 1))], 1).ravel()
-             .tolist()) for i, p in enumerate(preds)
+        dict(
+            image_id=1,
+            category_id=1,
+            score=1.0 - 0.1 * i,
+            keypoints=np.concatenate([p, np.ones(
+                (17, 1))], 1).ravel().tolist()) for i, p in enumerate(preds)
     ])
     ev = COCOeval(gt, res, 'keypoints')
     ev.params.kpt_oks_sigmas = SIGMAS
@@ -68,8 +75,7 @@ def test_hidden_but_labelled_joints_count_unlabelled_do_not():
     k = np.asarray(unlabelled['keypoints']).reshape(-1, 3)
     k[5:, 2] = 0
     unlabelled['keypoints'] = k.ravel().tolist()
-    assert keypoint_oks(far[None], unlabelled, SIGMAS)[0] == pytest.approx(
-        1.0)
+    assert keypoint_oks(far[None], unlabelled, SIGMAS)[0] == pytest.approx(1.0)
 
 
 def test_pose_on_each_person_and_between():

@@ -3,17 +3,17 @@ import json
 import os.path as osp
 
 import numpy as np
-
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.evaluation import CocoMetric
+
 from mmpose_occlusion.evaluation import MultiInstanceCocoMetric
 
 META = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
 
 
 def _evaluate(metric_cls, ann_file, samples, tmp_path):
-    metric = metric_cls(ann_file=ann_file,
-                        outfile_prefix=str(tmp_path / metric_cls.__name__))
+    metric = metric_cls(
+        ann_file=ann_file, outfile_prefix=str(tmp_path / metric_cls.__name__))
     metric.dataset_meta = META
     for s in samples:
         metric.process([], [s])
@@ -36,16 +36,19 @@ def test_other_person_found_from_one_box_counts(tiny_synth, tmp_path):
     samples = []
     for img_id, people in by_image.items():
         kpts = np.stack([_kpts(p) for p in people])
-        samples.append(dict(
-            id=people[0]['id'], img_id=img_id, category_id=1,
-            gt_instances=dict(),
-            pred_instances=dict(
-                keypoints=kpts,
-                keypoint_scores=np.ones(kpts.shape[:2], np.float32),
-                bbox_scores=np.ones(len(kpts), np.float32),
-                # one duplicate of the box's own person, as λ = 1 gives on
-                # a box holding one person: OKS-NMS must remove it
-            )))
+        samples.append(
+            dict(
+                id=people[0]['id'],
+                img_id=img_id,
+                category_id=1,
+                gt_instances=dict(),
+                pred_instances=dict(
+                    keypoints=kpts,
+                    keypoint_scores=np.ones(kpts.shape[:2], np.float32),
+                    bbox_scores=np.ones(len(kpts), np.float32),
+                    # one duplicate of the box's own person, as λ = 1 gives on
+                    # a box holding one person: OKS-NMS must remove it
+                )))
         dup = samples[-1]['pred_instances']
         for key in ('keypoints', 'keypoint_scores', 'bbox_scores'):
             dup[key] = np.concatenate([dup[key], dup[key][:1]])

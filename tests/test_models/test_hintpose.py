@@ -1,30 +1,37 @@
 import numpy as np
 import pytest
 import torch
-from mmengine.structures import InstanceData, PixelData
-
 from conftest import TINY_HRNET
+from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+
 from mmpose_occlusion.models.utils import (FeedbackBlock, InstanceCueBlock,
-                                           extract_cue_points,
-                                           pose_cue_points)
+                                           extract_cue_points, pose_cue_points)
 
 K = 17
-HEAD = dict(type='HeatmapHead', in_channels=8, out_channels=K,
-            deconv_out_channels=None,
-            loss=dict(type='KeypointMSELoss', use_target_weight=True),
-            decoder=dict(type='MSRAHeatmap', input_size=(64, 64),
-                         heatmap_size=(16, 16), sigma=2))
+HEAD = dict(
+    type='HeatmapHead',
+    in_channels=8,
+    out_channels=K,
+    deconv_out_channels=None,
+    loss=dict(type='KeypointMSELoss', use_target_weight=True),
+    decoder=dict(
+        type='MSRAHeatmap',
+        input_size=(64, 64),
+        heatmap_size=(16, 16),
+        sigma=2))
 
 
 def _build(backbone_type='HintHRNet', **backbone):
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(type='HintPoseEstimator' if backbone_type == 'HintHRNet' else
-             'TopdownPoseEstimator',
-             backbone=dict(type=backbone_type, extra=TINY_HRNET, **backbone),
-             head=HEAD, test_cfg=dict(flip_test=False)))
+        dict(
+            type='HintPoseEstimator'
+            if backbone_type == 'HintHRNet' else 'TopdownPoseEstimator',
+            backbone=dict(type=backbone_type, extra=TINY_HRNET, **backbone),
+            head=HEAD,
+            test_cfg=dict(flip_test=False)))
     model.init_weights()
     return model
 
@@ -33,18 +40,21 @@ def _samples(cues_per_sample, with_targets=True):
     rng = np.random.default_rng(0)
     out = []
     for i, m in enumerate(cues_per_sample):
-        ds = PoseDataSample(metainfo=dict(
-            input_size=(64, 64), input_center=np.array([32., 32.]),
-            input_scale=np.array([64., 64.]), flip_indices=list(range(K)),
-            cue_points_input=rng.random((m, 2)).astype(np.float32) * 64))
+        ds = PoseDataSample(
+            metainfo=dict(
+                input_size=(64, 64),
+                input_center=np.array([32., 32.]),
+                input_scale=np.array([64., 64.]),
+                flip_indices=list(range(K)),
+                cue_points_input=rng.random((m, 2)).astype(np.float32) * 64))
         fields = dict(instance_cue=torch.rand(m, 16, 16))
         if with_targets:
             fields['heatmaps'] = torch.rand(K, 16, 16)
             ds.gt_instance_labels = InstanceData(
                 keypoint_weights=torch.ones(1, K))
         ds.gt_fields = PixelData(**fields)
-        ds.gt_instances = InstanceData(bboxes=np.array([[0., 0., 64., 64.]]),
-                                       bbox_scores=np.ones(1))
+        ds.gt_instances = InstanceData(
+            bboxes=np.array([[0., 0., 64., 64.]]), bbox_scores=np.ones(1))
         out.append(ds)
     return out
 
@@ -61,8 +71,9 @@ def test_new_blocks_leave_the_stock_model_unchanged_at_init(
         hint = _build(num_hops=hops, hop_norm=hop_norm, cue_stages=cue_stages)
         result = hint.load_state_dict(stock.state_dict(), strict=False)
         assert result.unexpected_keys == []
-        assert {k.split('.')[1] for k in result.missing_keys} <= {
-            'cue_block', 'feedback', 'stage_cue_blocks'}
+        assert {k.split('.')[1]
+                for k in result.missing_keys
+                } <= {'cue_block', 'feedback', 'stage_cue_blocks'}
         stock.eval()
         hint.eval()
         x = torch.randn(2, 3, 64, 64)
@@ -81,8 +92,8 @@ def test_blocks_are_zero_initialised_but_trainable():
     for block in (cue, fb):
         block.init_weights()
     x = torch.rand(1, 8, 8, 8)
-    torch.testing.assert_close(cue(x, torch.rand(1, 1, 8, 8)), x, rtol=0,
-                               atol=0)
+    torch.testing.assert_close(
+        cue(x, torch.rand(1, 1, 8, 8)), x, rtol=0, atol=0)
     assert fb(torch.rand(1, K, 8, 8)).abs().max() == 0
     out = cue(x, torch.rand(1, 1, 8, 8)).sum() + fb(torch.rand(1, K, 8,
                                                                8)).sum()
@@ -119,8 +130,8 @@ def _two_cues_differ(hint):
     cues[0, 0, 4, 4] = cues[1, 0, 12, 12] = 1
     with torch.no_grad():
         heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
-    assert not torch.allclose(heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3,
-                              atol=0)
+    assert not torch.allclose(
+        heatmaps[-1][0], heatmaps[-1][1], rtol=1e-3, atol=0)
     return cues
 
 
@@ -138,8 +149,8 @@ def test_stage_cues_reach_every_branch_of_the_stages_named():
     hint = _build(num_hops=1, cue_stages=(3, 4))
     blocks = hint.backbone.stage_cue_blocks
     assert sorted(blocks) == ['s3', 's4']
-    assert [b.proj.out_channels for b in blocks['s4']] == list(
-        TINY_HRNET['stage4']['num_channels'])
+    assert [b.proj.out_channels for b in blocks['s4']
+            ] == list(TINY_HRNET['stage4']['num_channels'])
     for b in blocks['s4']:
         torch.nn.init.normal_(b.proj.weight, std=0.1)
     assert hint.backbone.cue_block.proj.weight.abs().max() == 0
@@ -191,9 +202,10 @@ def test_several_cues_in_one_box_give_several_instances(flip_test):
         results = hint.predict(torch.randn(2, 3, 64, 64), samples)
     assert [len(r.pred_instances) for r in results] == [3, 1]
     assert results[0].pred_instances.keypoints.shape == (3, K, 2)
-    np.testing.assert_allclose(results[0].pred_instances.cue_points,
-                               samples[0].metainfo['cue_points_input'],
-                               rtol=1e-5)  # identity mapping here
+    np.testing.assert_allclose(
+        results[0].pred_instances.cue_points,
+        samples[0].metainfo['cue_points_input'],
+        rtol=1e-5)  # identity mapping here
     assert results[0].pred_instances.bboxes.shape == (3, 4)
 
 
@@ -216,14 +228,14 @@ def test_peaks_inside_boxes_on_handmade_heatmaps():
     hm[0, 10, 10] = 0.6  # a plateau of 2 equal pixels is still a peak
     hm[0, 10, 11] = 0.6
     boxes = [[0, 0, 9, 9], [10, 10, 19, 19], [0, 0, 19, 19]]
-    points, scores = extract_cue_points(hm, boxes, threshold=0.1,
-                                        max_per_box=5, min_distance=0.5)
+    points, scores = extract_cue_points(
+        hm, boxes, threshold=0.1, max_per_box=5, min_distance=0.5)
     np.testing.assert_allclose(points[0], [[5, 5], [7, 5]])
     np.testing.assert_allclose(scores[0], [0.9, 0.8])
     np.testing.assert_allclose(points[1], [[14, 15], [10, 10], [11, 10]])
     # joints of one person closer than min_distance merge into one cue
-    points, scores = extract_cue_points(hm, boxes, threshold=0.1,
-                                        max_per_box=5, min_distance=8)
+    points, scores = extract_cue_points(
+        hm, boxes, threshold=0.1, max_per_box=5, min_distance=8)
     np.testing.assert_allclose(points[0], [[5, 5]])
     # (10, 10) is 6.4 px from B's (14, 15): dropped too
     np.testing.assert_allclose(points[2], [[5, 5], [14, 15]])
@@ -232,12 +244,15 @@ def test_peaks_inside_boxes_on_handmade_heatmaps():
     assert [len(p) for p in points] == [1, 1, 1]
     np.testing.assert_allclose(points[2], [[5, 5]])
     # heatmap pixels are scaled to image pixels by the stride
-    points, _ = extract_cue_points(hm, [[0, 0, 39, 39]], stride=2.0,
-                                   max_per_box=1)
+    points, _ = extract_cue_points(
+        hm, [[0, 0, 39, 39]], stride=2.0, max_per_box=1)
     np.testing.assert_allclose(points[0], [[10, 10]])
     # anisotropic stride and an offset (a warped bottom-up input)
-    points, _ = extract_cue_points(hm, [[0, 0, 100, 100]], stride=(2.0, 3.0),
-                                   offset=(10, 20), max_per_box=1)
+    points, _ = extract_cue_points(
+        hm, [[0, 0, 100, 100]],
+        stride=(2.0, 3.0),
+        offset=(10, 20),
+        max_per_box=1)
     np.testing.assert_allclose(points[0], [[5 * 2 + 10, 5 * 3 + 20]])
 
 
@@ -255,8 +270,8 @@ def test_cues_from_given_poses():
     kpts[2] = 50
     scores[2] = 0.2
     boxes = [[-1, -1, 40, 40], [25, 25, 35, 35], [45, 45, 55, 55]]
-    points, sc = pose_cue_points(kpts, scores, boxes, score_thr=0.3,
-                                 min_distance=0)
+    points, sc = pose_cue_points(
+        kpts, scores, boxes, score_thr=0.3, min_distance=0)
     np.testing.assert_allclose(points[0], [[4, 1], [30, 30]])
     np.testing.assert_allclose(sc[0], [0.9, 0.5])
     np.testing.assert_allclose(points[1], [[30, 30]])
@@ -268,8 +283,8 @@ def test_cues_from_given_poses():
     for bad in (np.nan, np.inf):
         kpts[0, 3] = [4.5, bad]
         scores[0, 3] = 0.9
-        points, _ = pose_cue_points(kpts, scores, boxes, score_thr=0.3,
-                                    min_distance=0)
+        points, _ = pose_cue_points(
+            kpts, scores, boxes, score_thr=0.3, min_distance=0)
         np.testing.assert_allclose(points[0], [[4, 1], [30, 30]])
 
 
@@ -323,8 +338,8 @@ def test_output_hop_selects_the_hop_that_is_decoded():
     with torch.no_grad():
         heatmaps, _ = hint.forward_hops(x, cues, [1, 1])
         for hop in (1, 3):
-            hint.test_cfg = dict(flip_test=False, output_hop=hop,
-                                 output_heatmaps=True)
+            hint.test_cfg = dict(
+                flip_test=False, output_hop=hop, output_heatmaps=True)
             out = hint.predict(x, samples)
             torch.testing.assert_close(out[0].pred_fields.heatmaps,
                                        heatmaps[hop - 1][0])
@@ -360,14 +375,16 @@ def test_per_hop_statistics_survive_a_norm_layer_swap():
     hint = _build(num_hops=2, hop_norm='per_hop')
     bn = hint.backbone.hop_norm_layers()[0]
     fresh = torch.nn.BatchNorm2d(bn.num_features)
-    fresh.load_state_dict({k: v for k, v in bn.state_dict().items()
-                           if not k.startswith('hop_')})
+    fresh.load_state_dict({
+        k: v
+        for k, v in bn.state_dict().items() if not k.startswith('hop_')
+    })
     for name, module in hint.backbone.named_modules():
         for child_name, child in module.named_children():
             if child is bn:
                 setattr(module, child_name, fresh)
     hint.eval()
     with torch.no_grad():
-        hint.forward_hops(torch.randn(1, 3, 64, 64),
-                          torch.rand(1, 1, 16, 16), [1])
+        hint.forward_hops(
+            torch.randn(1, 3, 64, 64), torch.rand(1, 1, 16, 16), [1])
     assert fresh.hop_running_mean.shape == (2, bn.num_features)

@@ -26,8 +26,8 @@ def test_mimb_equations_on_tiny_tensors():
                           if isinstance(m, torch.nn.Linear)]
     s = x.mean(dim=(2, 3))  # eq. (2)
     e = torch.sigmoid(F.relu(s @ w1.T) @ w2.T)  # eq. (3)
-    h = (lam @ u1.T + c1 - bn.running_mean) / torch.sqrt(
-        bn.running_var + bn.eps) * bn.weight + bn.bias
+    h = (lam @ u1.T + c1 - bn.running_mean
+         ) / torch.sqrt(bn.running_var + bn.eps) * bn.weight + bn.bias
     v = torch.sigmoid(F.relu(h) @ u2.T + c2)  # eq. (4)
     expected = (v * e)[:, :, None, None] * x  # eq. (5)
     with torch.no_grad():

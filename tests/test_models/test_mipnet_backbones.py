@@ -1,11 +1,10 @@
 import pytest
 import torch
-
 from conftest import TINY_HRNET
 from mmpose.models.backbones import HRNet, ResNet
+
 from mmpose_occlusion.models.backbones import (MIPHRNet, MIPResNet,
                                                one_hot_selectors)
-
 
 
 def _x(b=2):
@@ -33,9 +32,11 @@ def test_hrnet_mimbs_at_the_official_positions():
     assert [m.channels for m in mip.mimb['stage4_in']] == [8, 16, 32, 64]
     # stage 4 outputs only its first branch (multiscale_output=False)
     assert [m.channels for m in mip.mimb['stage4_out']] == [8]
-    mip = MIPHRNet(extra=dict(TINY_HRNET, stage4=dict(TINY_HRNET['stage4'],
-                                                 multiscale_output=True)),
-                   mimb_positions=('stage3_in', 'stage4_out'))
+    mip = MIPHRNet(
+        extra=dict(
+            TINY_HRNET,
+            stage4=dict(TINY_HRNET['stage4'], multiscale_output=True)),
+        mimb_positions=('stage3_in', 'stage4_out'))
     assert [m.channels for m in mip.mimb['stage3_in']] == [8, 16, 32]
     assert [m.channels for m in mip.mimb['stage4_out']] == [8, 16, 32, 64]
     with pytest.raises(ValueError, match='mimb_positions'):
@@ -90,8 +91,8 @@ def test_lambda_changes_the_output_rows_are_image_major(backbone):
     (lambda: MIPHRNet(extra=TINY_HRNET), 'stage3', 'stage4'),
     (lambda: MIPResNet(depth=18), 'layer2', 'layer3'),
 ])
-def test_trunk_runs_once_and_the_rest_on_all_selectors(
-        backbone, trunk_module, rest_module):
+def test_trunk_runs_once_and_the_rest_on_all_selectors(backbone, trunk_module,
+                                                       rest_module):
     net = backbone()
     seen = {trunk_module: [], rest_module: []}
     for name in seen:
@@ -126,20 +127,28 @@ def test_neutral_mimbs_give_the_stock_output_for_every_lambda(backbone):
     for every λ at step 0; the MIMBs still get gradients."""
     from mmpose.registry import MODELS
     channels = 8 if backbone['type'] == 'HRNet' else 512
-    head = dict(type='HeatmapHead', in_channels=channels, out_channels=17,
-                deconv_out_channels=None,
-                loss=dict(type='KeypointMSELoss', use_target_weight=True),
-                decoder=dict(type='MSRAHeatmap', input_size=(64, 64),
-                             heatmap_size=(16, 16) if channels == 8 else
-                             (2, 2), sigma=2))
+    head = dict(
+        type='HeatmapHead',
+        in_channels=channels,
+        out_channels=17,
+        deconv_out_channels=None,
+        loss=dict(type='KeypointMSELoss', use_target_weight=True),
+        decoder=dict(
+            type='MSRAHeatmap',
+            input_size=(64, 64),
+            heatmap_size=(16, 16) if channels == 8 else (2, 2),
+            sigma=2))
     torch.manual_seed(0)
-    stock = MODELS.build(dict(type='TopdownPoseEstimator', backbone=backbone,
-                              head=head))
+    stock = MODELS.build(
+        dict(type='TopdownPoseEstimator', backbone=backbone, head=head))
     stock.init_weights()
-    mip_backbone = dict(backbone, type='MIP' + backbone['type'],
-                        num_instances=2, mimb_cfg=dict(init='neutral'))
-    mip = MODELS.build(dict(type='MIPNetPoseEstimator',
-                            backbone=mip_backbone, head=head))
+    mip_backbone = dict(
+        backbone,
+        type='MIP' + backbone['type'],
+        num_instances=2,
+        mimb_cfg=dict(init='neutral'))
+    mip = MODELS.build(
+        dict(type='MIPNetPoseEstimator', backbone=mip_backbone, head=head))
     mip.init_weights()
     mip.load_state_dict(stock.state_dict(), strict=False)
     stock.eval()
@@ -153,6 +162,8 @@ def test_neutral_mimbs_give_the_stock_output_for_every_lambda(backbone):
     mip.train()
     out = mip(x, None, mode='tensor')
     (out * torch.randn_like(out)).sum().backward()
-    grads = [m.embed[-2].weight.grad for m in mip.backbone.mimb.modules()
-             if hasattr(m, 'embed')]
+    grads = [
+        m.embed[-2].weight.grad for m in mip.backbone.mimb.modules()
+        if hasattr(m, 'embed')
+    ]
     assert grads and all(g is not None and g.abs().sum() > 0 for g in grads)

@@ -2,14 +2,14 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
-
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+
 from mmpose_occlusion.models import MIPNetPoseEstimator, soft_selectors
 
 K, N = 17, 2
-CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
-             sigma=2)
+CODEC = dict(
+    type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
 
 
 def _model(test_cfg=None):
@@ -20,14 +20,20 @@ def _model(test_cfg=None):
         dict(
             type='MIPNetPoseEstimator',
             data_preprocessor=dict(type='PoseDataPreprocessor'),
-            backbone=dict(type='MIPResNet', depth=18, base_channels=16,
-                          stem_channels=16, num_instances=N),
-            head=dict(type='HeatmapHead', in_channels=128, out_channels=K,
-                      deconv_out_channels=(32, 32, 32),
-                      deconv_kernel_sizes=(4, 4, 4),
-                      loss=dict(type='KeypointMSELoss',
-                                use_target_weight=True),
-                      decoder=CODEC),
+            backbone=dict(
+                type='MIPResNet',
+                depth=18,
+                base_channels=16,
+                stem_channels=16,
+                num_instances=N),
+            head=dict(
+                type='HeatmapHead',
+                in_channels=128,
+                out_channels=K,
+                deconv_out_channels=(32, 32, 32),
+                deconv_kernel_sizes=(4, 4, 4),
+                loss=dict(type='KeypointMSELoss', use_target_weight=True),
+                decoder=CODEC),
             test_cfg=test_cfg or dict(flip_test=False)))
     for m in model.backbone.mimb.modules():
         if isinstance(m, torch.nn.Linear):
@@ -39,12 +45,17 @@ def _samples(b):
     rng = np.random.default_rng(0)
     out = []
     for i in range(b):
-        ds = PoseDataSample(metainfo=dict(
-            input_size=(96, 128), input_center=np.array([100., 80.]),
-            input_scale=np.array([96., 128.]), flip_indices=list(range(K)),
-            id=i, img_id=0))
-        ds.gt_fields = PixelData(heatmaps=torch.from_numpy(
-            rng.random((N * K, 32, 24)).astype(np.float32)))
+        ds = PoseDataSample(
+            metainfo=dict(
+                input_size=(96, 128),
+                input_center=np.array([100., 80.]),
+                input_scale=np.array([96., 128.]),
+                flip_indices=list(range(K)),
+                id=i,
+                img_id=0))
+        ds.gt_fields = PixelData(
+            heatmaps=torch.from_numpy(
+                rng.random((N * K, 32, 24)).astype(np.float32)))
         w = np.ones((1, N * K), np.float32)
         w[0, 3] = 0  # an unlabelled keypoint in slot 0
         ds.gt_instance_labels = InstanceData(
@@ -68,8 +79,8 @@ def test_loss_is_the_mean_of_the_per_slot_losses_eq1():
         lam = torch.zeros(2, 1, N)
         lam[:, 0, i] = 1
         pred = model.head.forward(model.extract_feat(inputs, lam))
-        gt = torch.stack([s.gt_fields.heatmaps[i * K:(i + 1) * K]
-                          for s in samples])
+        gt = torch.stack(
+            [s.gt_fields.heatmaps[i * K:(i + 1) * K] for s in samples])
         w = torch.cat([
             s.gt_instance_labels.keypoint_weights[:, i * K:(i + 1) * K]
             for s in samples
@@ -126,12 +137,14 @@ def test_soft_selectors_interpolate_between_instances():
     assert len(soft[0].pred_instances) == 3
     np.testing.assert_allclose(soft[0].pred_instances.instance_selectors,
                                [[1, 0], [0.5, 0.5], [0, 1]])
-    np.testing.assert_allclose(soft[0].pred_instances.keypoint_scores[0],
-                               hard[0].pred_instances.keypoint_scores[0],
-                               rtol=1e-5)
-    np.testing.assert_allclose(soft[0].pred_instances.keypoint_scores[2],
-                               hard[0].pred_instances.keypoint_scores[1],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        soft[0].pred_instances.keypoint_scores[0],
+        hard[0].pred_instances.keypoint_scores[0],
+        rtol=1e-5)
+    np.testing.assert_allclose(
+        soft[0].pred_instances.keypoint_scores[2],
+        hard[0].pred_instances.keypoint_scores[1],
+        rtol=1e-5)
 
 
 def test_needs_a_multi_instance_backbone():
@@ -154,10 +167,11 @@ def test_inference_topdown_returns_n_instances_per_box(tiny_synth):
     import glob
     import os.path as osp
 
-    from mmpose.apis import inference_topdown, init_model
     from conftest import REPO_ROOT
-    cfg = osp.join(REPO_ROOT, 'configs/mipnet/'
-                   'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
+    from mmpose.apis import inference_topdown, init_model
+    cfg = osp.join(
+        REPO_ROOT, 'configs/mipnet/'
+        'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
     model = init_model(cfg, None, device='cpu')
     img = sorted(glob.glob(osp.join(tiny_synth, 'val', '*.jpg')))[0]
     boxes = np.array([[10, 10, 120, 200], [100, 20, 220, 240]], np.float32)
@@ -181,8 +195,10 @@ def test_test_cfg_num_instances_keeps_the_first_selectors():
         assert len(o.pred_instances) == 1
         np.testing.assert_array_equal(o.pred_instances.instance_selectors,
                                       np.eye(N)[:1])
-        np.testing.assert_allclose(o.pred_instances.keypoints[0],
-                                   f.pred_instances.keypoints[0], rtol=1e-5)
+        np.testing.assert_allclose(
+            o.pred_instances.keypoints[0],
+            f.pred_instances.keypoints[0],
+            rtol=1e-5)
     model.test_cfg['num_instances'] = N + 1
     with pytest.raises(ValueError, match='num_instances'):
         model.predict(x, _samples(2))
@@ -196,10 +212,10 @@ def test_secondary_instances_get_the_decayed_box_score(tiny_synth):
     from mmpose_occlusion.evaluation import MultiInstanceCocoMetric
     x = torch.randn(2, 3, 128, 96)
     for test_cfg, want in ((dict(flip_test=False), [1.0, 0.5]),
-                           (dict(flip_test=False, secondary_score_decay=0.2),
-                            [1.0, 0.2]),
-                           (dict(flip_test=False, secondary_score_decay=1.0),
-                            [1.0, 1.0])):
+                           (dict(flip_test=False,
+                                 secondary_score_decay=0.2), [1.0, 0.2]),
+                           (dict(flip_test=False,
+                                 secondary_score_decay=1.0), [1.0, 1.0])):
         model = _model(test_cfg)
         model.eval()
         with torch.no_grad():
@@ -214,10 +230,11 @@ def test_secondary_instances_get_the_decayed_box_score(tiny_synth):
     np.testing.assert_allclose(soft[0].pred_instances.bbox_scores,
                                [1.0, 1.0, 0.5])
     # the metric reads the decayed scores
-    from mmpose.datasets.datasets.utils import parse_pose_metainfo
     import os.path as osp
-    metric = MultiInstanceCocoMetric(ann_file=osp.join(
-        tiny_synth, 'annotations/person_keypoints_val.json'))
+
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    metric = MultiInstanceCocoMetric(
+        ann_file=osp.join(tiny_synth, 'annotations/person_keypoints_val.json'))
     metric.dataset_meta = parse_pose_metainfo(
         dict(from_file='configs/_base_/datasets/coco.py'))
     model = _model()

@@ -2,16 +2,16 @@
 import numpy as np
 import pytest
 import torch
-from mmengine.structures import InstanceData, PixelData
-
 from conftest import TINY_HRNET
+from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+
 from mmpose_occlusion.models import MultiScaleHeatmapHead, downsample_target
 
 K, H, W = 17, 32, 24
-CODEC = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(W, H),
-             sigma=2)
+CODEC = dict(
+    type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(W, H), sigma=2)
 
 
 def _head(**kw):
@@ -25,8 +25,7 @@ def _samples(b, gt):
     for i in range(b):
         ds = PoseDataSample()
         ds.gt_fields = PixelData(heatmaps=gt[i])
-        ds.gt_instance_labels = InstanceData(
-            keypoint_weights=torch.ones(1, K))
+        ds.gt_instance_labels = InstanceData(keypoint_weights=torch.ones(1, K))
         out.append(ds)
     return out
 
@@ -50,8 +49,7 @@ def test_scales_and_losses(mode, inc, feats):
     head = _head(in_channels=inc, input_mode=mode)
     x = [torch.randn(2, *f) for f in feats]
     sides, final = head.forward_all(x)
-    assert [tuple(s.shape[-2:]) for s in sides] == [(8, 6), (16, 12),
-                                                    (32, 24)]
+    assert [tuple(s.shape[-2:]) for s in sides] == [(8, 6), (16, 12), (32, 24)]
     assert final.shape == (2, K, H, W)
     torch.testing.assert_close(head(x), final)
 
@@ -59,11 +57,12 @@ def test_scales_and_losses(mode, inc, feats):
     losses = head.loss(x, _samples(2, gt))
     assert ('loss_stacks' in losses) == (mode == 'stacks')
     # eq. (1): the mean over scales of L_SA against the target at each scale
-    want = sum(head.loss_module(s, downsample_target(gt, s.shape[-2:]),
-                                torch.ones(2, K)) for s in sides) / 3
+    want = sum(
+        head.loss_module(s, downsample_target(gt, s.shape[-2:]),
+                         torch.ones(2, K)) for s in sides) / 3
     torch.testing.assert_close(losses['loss_mss'], want)
-    torch.testing.assert_close(
-        losses['loss_msr'], head.loss_module(final, gt, torch.ones(2, K)))
+    torch.testing.assert_close(losses['loss_msr'],
+                               head.loss_module(final, gt, torch.ones(2, K)))
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
     total.backward()
     for conv in head.side:  # every scale is supervised
@@ -84,22 +83,30 @@ def test_bad_configs_and_sizes():
 @pytest.mark.parametrize('flip_test', [False, True])
 def test_predicts_in_a_topdown_model(flip_test):
     model = MODELS.build(
-        dict(type='TopdownPoseEstimator',
-             backbone=dict(type='HRNet', extra=TINY_HRNET),
-             head=dict(type='MultiScaleHeatmapHead', in_channels=8,
-                       out_channels=K, channels=16, msr_channels=8,
-                       decoder=CODEC),
-             test_cfg=dict(flip_test=flip_test)))
+        dict(
+            type='TopdownPoseEstimator',
+            backbone=dict(type='HRNet', extra=TINY_HRNET),
+            head=dict(
+                type='MultiScaleHeatmapHead',
+                in_channels=8,
+                out_channels=K,
+                channels=16,
+                msr_channels=8,
+                decoder=CODEC),
+            test_cfg=dict(flip_test=flip_test)))
     model.eval()
     samples = []
     for _ in range(2):
-        ds = PoseDataSample(metainfo=dict(
-            input_size=(96, 128), input_center=np.array([50., 60.]),
-            input_scale=np.array([96., 128.]),
-            flip_indices=list(range(K))))
+        ds = PoseDataSample(
+            metainfo=dict(
+                input_size=(96, 128),
+                input_center=np.array([50., 60.]),
+                input_scale=np.array([96., 128.]),
+                flip_indices=list(range(K))))
         ds.gt_instances = InstanceData(
             bboxes=np.array([[2., -4., 98., 124.]]),
-            bbox_scores=np.ones(1), bbox_scales=np.array([[96., 128.]]))
+            bbox_scores=np.ones(1),
+            bbox_scales=np.array([[96., 128.]]))
         samples.append(ds)
     with torch.no_grad():
         out = model.predict(torch.randn(2, 3, 128, 96), samples)

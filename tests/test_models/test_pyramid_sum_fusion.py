@@ -5,10 +5,10 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
-from conftest import REPO_ROOT
 from mmpose_occlusion.models.necks import PyramidSumFusion
 
 COMPOSED = osp.join(
@@ -17,8 +17,10 @@ COMPOSED = osp.join(
 
 
 def _pyramid(b=2):
-    return [torch.randn(b, c, 16 // 2**s, 12 // 2**s)
-            for s, c in enumerate((4, 8, 16, 32))]
+    return [
+        torch.randn(b, c, 16 // 2**s, 12 // 2**s)
+        for s, c in enumerate((4, 8, 16, 32))
+    ]
 
 
 def test_fused_map_is_the_sum_of_resized_1x1_reductions():
@@ -27,9 +29,11 @@ def test_fused_map_is_the_sum_of_resized_1x1_reductions():
     (fused, ) = neck(feats)
     assert fused.shape == (2, 6, 16, 12)
     ref = sum(
-        F.interpolate(F.conv2d(x, lat.weight, lat.bias), size=(16, 12),
-                      mode='bilinear', align_corners=False)
-        for lat, x in zip(neck.laterals, feats))
+        F.interpolate(
+            F.conv2d(x, lat.weight, lat.bias),
+            size=(16, 12),
+            mode='bilinear',
+            align_corners=False) for lat, x in zip(neck.laterals, feats))
     torch.testing.assert_close(fused, ref)
     # every level contributes
     other = list(feats)
@@ -38,8 +42,8 @@ def test_fused_map_is_the_sum_of_resized_1x1_reductions():
 
 
 def test_keep_inputs_passes_the_pyramid_through_before_the_fused_map():
-    neck = PyramidSumFusion(in_channels=(4, 8, 16, 32), out_channels=6,
-                            keep_inputs=True)
+    neck = PyramidSumFusion(
+        in_channels=(4, 8, 16, 32), out_channels=6, keep_inputs=True)
     feats = _pyramid(1)
     out = neck(feats)
     assert len(out) == 5 and all(a is b for a, b in zip(out, feats))

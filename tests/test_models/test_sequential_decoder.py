@@ -7,18 +7,17 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO_ROOT
 from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.structures import PoseDataSample
-
-from conftest import REPO_ROOT
 
 from mmpose_occlusion.codecs import SequentialDiskHeatmap, render_disks
 from mmpose_occlusion.models.heads import (SequentialDecoderHead,
                                            locate_on_parts,
                                            merge_flipped_steps)
-from mmpose_occlusion.models.losses import (HungarianBCELoss,
-                                            bce_cost_matrix, steps_needed)
+from mmpose_occlusion.models.losses import (HungarianBCELoss, bce_cost_matrix,
+                                            steps_needed)
 from mmpose_occlusion.models.utils import ConvLSTMCell, PersonDecoder
 
 K = 17
@@ -48,8 +47,8 @@ def test_conv_lstm_cell_equations():
     b = cell.gates.bias.detach()
     torch.testing.assert_close(b[2:4], torch.ones(2))
     torch.testing.assert_close(torch.cat([b[:2], b[4:]]), torch.zeros(6))
-    x, h, c = torch.randn(1, 3, 1, 1), torch.randn(1, 2, 1, 1), torch.randn(
-        1, 2, 1, 1)
+    x, h, c = torch.randn(1, 3, 1, 1), torch.randn(1, 2, 1,
+                                                   1), torch.randn(1, 2, 1, 1)
     w = cell.gates.weight.detach()[:, :, 0, 0]  # (8, 5)
     z = w @ torch.cat([x, h], 1).flatten() + cell.gates.bias.detach()
     i, f, o, g = z[:2], z[2:4], z[4:6], z[6:]
@@ -75,19 +74,21 @@ def test_normalised_conv_lstm_cell_equations():
         cell.gate_norm.weight.uniform_(0.5, 1.5)
         cell.cell_norm.weight.uniform_(0.5, 1.5)
         cell.cell_norm.bias.uniform_(-0.5, 0.5)
-    x, h, c = (torch.randn(1, 3, 2, 3), torch.randn(1, 2, 2, 3),
-               torch.randn(1, 2, 2, 3))
+    x, h, c = (torch.randn(1, 3, 2,
+                           3), torch.randn(1, 2, 2,
+                                           3), torch.randn(1, 2, 2, 3))
     z = F.conv2d(torch.cat([x, h], 1), cell.gates.weight).detach()
 
     def norm(t, weight, bias):  # over (C, H, W) of one group
         mu, var = t.mean(), t.var(unbiased=False)
-        return ((t - mu) / torch.sqrt(var + 1e-5) * weight[None, :, None,
-                                                           None] +
-                bias[None, :, None, None])
+        return (
+            (t - mu) / torch.sqrt(var + 1e-5) * weight[None, :, None, None] +
+            bias[None, :, None, None])
 
     gw, gb = cell.gate_norm.weight.detach(), b
-    i, f, o, g = (norm(z[:, 2 * j:2 * j + 2], gw[2 * j:2 * j + 2],
-                       gb[2 * j:2 * j + 2]) for j in range(4))
+    i, f, o, g = (
+        norm(z[:, 2 * j:2 * j + 2], gw[2 * j:2 * j + 2], gb[2 * j:2 * j + 2])
+        for j in range(4))
     c_ref = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     h_ref = torch.sigmoid(o) * torch.tanh(
         norm(c_ref, cell.cell_norm.weight.detach(),
@@ -106,10 +107,13 @@ def test_normalised_cells_carry_the_coarse_scale_to_the_output():
         """Mean change of the first step's logits when the features of one
         scale are redrawn."""
         torch.manual_seed(0)
-        dec = PersonDecoder((8, 16, 32, 64), K, (8, 8, 16, 16),
+        dec = PersonDecoder((8, 16, 32, 64),
+                            K, (8, 8, 16, 16),
                             norm_cfg=norm_cfg).eval()
-        feats = [torch.randn(1, c, 32 // 2**s, 32 // 2**s)
-                 for s, c in enumerate((8, 16, 32, 64))]
+        feats = [
+            torch.randn(1, c, 32 // 2**s, 32 // 2**s)
+            for s, c in enumerate((8, 16, 32, 64))
+        ]
         other = list(feats)
         other[scale] = torch.randn_like(feats[scale])
         with torch.no_grad():
@@ -127,8 +131,10 @@ def test_person_decoder_keeps_memory_across_steps():
     states are the decoder's memory."""
     torch.manual_seed(0)
     dec = PersonDecoder((8, 16, 16, 32), K, hidden_channels=(4, 4, 8, 8))
-    feats = [torch.randn(2, c, 32 // 2**s, 24 // 2**s)
-             for s, c in enumerate((8, 16, 16, 32))]
+    feats = [
+        torch.randn(2, c, 32 // 2**s, 24 // 2**s)
+        for s, c in enumerate((8, 16, 16, 32))
+    ]
     out = dec(feats, 3)
     assert out.shape == (2, 3, K, 32, 24)
     assert not torch.allclose(out[:, 0], out[:, 1])
@@ -144,8 +150,8 @@ def test_person_decoder_keeps_memory_across_steps():
 
 # -------------------------------------------------------------------- codec
 def test_disk_codec_encodes_radius_r_disks_union_and_weights():
-    codec = SequentialDiskHeatmap(input_size=(64, 64), heatmap_size=(16, 16),
-                                  radius=3)
+    codec = SequentialDiskHeatmap(
+        input_size=(64, 64), heatmap_size=(16, 16), radius=3)
     kpts = np.zeros((2, K, 2), np.float32)
     kpts[0, 0] = (20, 24)  # heatmap (5, 6)
     kpts[1, 0] = (40, 24)  # heatmap (10, 6)
@@ -238,8 +244,8 @@ def test_hungarian_matches_steps_to_people_in_any_order():
            _bce(logits[3], zero)) / 4
     torch.testing.assert_close(loss, ref)
     # the loss is smaller than with the steps forced in the given order
-    forced = (_bce(logits[0], a) + _bce(logits[1], b) + _bce(logits[2], zero)
-              + _bce(logits[3], zero)) / 4
+    forced = (_bce(logits[0], a) + _bce(logits[1], b) + _bce(logits[2], zero) +
+              _bce(logits[3], zero)) / 4
     assert loss < forced
 
 
@@ -317,12 +323,17 @@ def test_masked_pixels_and_unlabelled_keypoints_cost_nothing():
 
 # ---------------------------------------------------------------- the head
 def _tiny_head(**kw):
-    codec = dict(type='SequentialDiskHeatmap', input_size=(64, 64),
-                 heatmap_size=(16, 16))
-    return SequentialDecoderHead(in_channels=(8, 8, 8, 8), num_keypoints=K,
-                                 part_channels=8,
-                                 hidden_channels=(4, 4, 4, 4),
-                                 decoder=codec, **kw)
+    codec = dict(
+        type='SequentialDiskHeatmap',
+        input_size=(64, 64),
+        heatmap_size=(16, 16))
+    return SequentialDecoderHead(
+        in_channels=(8, 8, 8, 8),
+        num_keypoints=K,
+        part_channels=8,
+        hidden_channels=(4, 4, 4, 4),
+        decoder=codec,
+        **kw)
 
 
 def _feats(b=1):
@@ -359,11 +370,14 @@ def test_decoding_stops_below_the_threshold():
 
 def _sample(n_people, codec):
     rng = np.random.default_rng(n_people)
-    enc = codec.encode(rng.uniform(4, 60, (n_people, K, 2)),
-                       np.ones((n_people, K)))
-    d = PoseDataSample(metainfo=dict(
-        input_size=(64, 64), input_center=np.array([32., 32.]),
-        input_scale=np.array([64., 64.]), flip_indices=list(range(K))))
+    enc = codec.encode(
+        rng.uniform(4, 60, (n_people, K, 2)), np.ones((n_people, K)))
+    d = PoseDataSample(
+        metainfo=dict(
+            input_size=(64, 64),
+            input_center=np.array([32., 32.]),
+            input_scale=np.array([64., 64.]),
+            flip_indices=list(range(K))))
     d.gt_fields = PixelData(heatmaps=torch.tensor(enc['heatmaps']))
     d.gt_instance_labels = InstanceData(
         instance_heatmaps=torch.tensor(enc['instance_heatmaps']),
@@ -378,8 +392,8 @@ def test_head_loss_runs_the_steps_the_batch_needs():
     samples = [_sample(n, codec) for n in (0, 1, 3)]
     seen = []
     forward = head.person_decoder.forward
-    head.person_decoder.forward = lambda f, t: (seen.append(t),
-                                                forward(f, t))[1]
+    head.person_decoder.forward = lambda f, t: (seen.append(t), forward(f, t))[
+        1]
     losses = head.loss(_feats(3), samples)
     # 0 people: 2 stop steps; 1 person: 1 + 2; 3 people over the limit of
     # 2: 2 matched, no stop step
@@ -421,16 +435,15 @@ def test_locate_on_parts_puts_a_broad_step_on_its_persons_part_peak():
     parts = torch.zeros(2, 12, 12)
     parts[0, 2, 2] = parts[0, 2, 9] = 0.9
     parts[1, 8, 8] = 0.5
-    yy, xx = torch.meshgrid(torch.arange(12.), torch.arange(12.),
-                            indexing='ij')
+    yy, xx = torch.meshgrid(
+        torch.arange(12.), torch.arange(12.), indexing='ij')
     blob = torch.exp(-((yy - 3)**2 + (xx - 3)**2) / 8)
     steps = torch.stack([blob, blob])[None]  # (S=1, K=2, H, W)
     located = locate_on_parts(steps, parts)
     assert located.shape == steps.shape
     assert int(located[0, 0].argmax()) == 2 * 12 + 2  # not (2, 9), not (3, 3)
     assert int(located[0, 1].argmax()) == 8 * 12 + 8
-    torch.testing.assert_close(located[0, 0, 2, 2],
-                               (0.9 * blob[2, 2]).sqrt())
+    torch.testing.assert_close(located[0, 0, 2, 2], (0.9 * blob[2, 2]).sqrt())
     with pytest.raises(ValueError, match='share'):
         locate_on_parts(steps, parts[:1])
 
@@ -469,9 +482,10 @@ def test_predict_locate_by_parts_moves_keypoints_to_part_peaks():
     # refinement moves a peak by at most 1 px
     np.testing.assert_allclose(plain.keypoints[0, 0], [20, 20], atol=1.01)
     np.testing.assert_allclose(located.keypoints[0, 0], [20, 24], atol=1.01)
-    np.testing.assert_allclose(located.keypoint_scores[0, 0],
-                               (0.5 * torch.sigmoid(torch.tensor(5.))).sqrt(),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        located.keypoint_scores[0, 0],
+        (0.5 * torch.sigmoid(torch.tensor(5.))).sqrt(),
+        rtol=1e-5)
 
 
 def test_predict_gives_instances_scores_and_heatmaps():
@@ -481,10 +495,10 @@ def test_predict_gives_instances_scores_and_heatmaps():
     _scripted(head, [0.9, 0.8, 0.01] * 2)
     with torch.no_grad():
         preds, fields = head.predict([_feats(), _feats()], [d],
-                                     dict(flip_test=True, output_heatmaps=True))
+                                     dict(
+                                         flip_test=True, output_heatmaps=True))
     p = preds[0]
-    assert p.keypoints.shape == (2, K, 2) and p.keypoint_scores.shape == (2,
-                                                                          K)
+    assert p.keypoints.shape == (2, K, 2) and p.keypoint_scores.shape == (2, K)
     np.testing.assert_allclose(p.bbox_scores, p.keypoint_scores.mean(-1))
     np.testing.assert_allclose(p.keypoints[0, 0], [12, 12], atol=1.01)
     assert p.heatmaps.shape == (2, K, 16, 16)
@@ -545,25 +559,39 @@ def _tiny_estimator():
     channels), the fusion neck and the decoder head of the fixture."""
     from mmpose.models import BottomupPoseEstimator  # noqa: F401
     channels = (4, 8, 16, 32)
-    return MODELS.build(dict(
-        type='BottomupPoseEstimator',
-        backbone=dict(type='ResNet', depth=18, stem_channels=4,
-                      base_channels=4, out_indices=(0, 1, 2, 3)),
-        neck=dict(type='PyramidSumFusion', in_channels=channels,
-                  out_channels=8, keep_inputs=True),
-        head=dict(type='SequentialDecoderHead', in_channels=channels,
-                  num_keypoints=3, part_channels=8,
-                  hidden_channels=(4, 4, 4, 4)))).eval()
+    return MODELS.build(
+        dict(
+            type='BottomupPoseEstimator',
+            backbone=dict(
+                type='ResNet',
+                depth=18,
+                stem_channels=4,
+                base_channels=4,
+                out_indices=(0, 1, 2, 3)),
+            neck=dict(
+                type='PyramidSumFusion',
+                in_channels=channels,
+                out_channels=8,
+                keep_inputs=True),
+            head=dict(
+                type='SequentialDecoderHead',
+                in_channels=channels,
+                num_keypoints=3,
+                part_channels=8,
+                hidden_channels=(4, 4, 4, 4)))).eval()
 
 
 def _old_checkpoint(model):
     """A whole-model checkpoint of the pre-neck layout: this model's
     backbone, the fixture's head."""
     ref = torch.load(PRE_NECK)
-    assert any(k.startswith('part_localizer.laterals.')
-               for k in ref['state_dict'])  # the old layout
-    state = {'backbone.' + k: v for k, v in
-             model.backbone.state_dict().items()}
+    assert any(
+        k.startswith('part_localizer.laterals.')
+        for k in ref['state_dict'])  # the old layout
+    state = {
+        'backbone.' + k: v
+        for k, v in model.backbone.state_dict().items()
+    }
     state.update({'head.' + k: v for k, v in ref['state_dict'].items()})
     return ref, state
 
@@ -589,9 +617,9 @@ def test_pre_neck_checkpoint_loads_strictly_with_the_same_outputs(tmp_path):
     parts, steps = _outputs(model, ref['feats'])
     torch.testing.assert_close(parts, ref['parts'], rtol=0, atol=1e-6)
     torch.testing.assert_close(steps, ref['steps'], rtol=0, atol=1e-6)
-    torch.testing.assert_close(model.neck.laterals[3].weight,
-                               ref['state_dict'][
-                                   'part_localizer.laterals.3.weight'])
+    torch.testing.assert_close(
+        model.neck.laterals[3].weight,
+        ref['state_dict']['part_localizer.laterals.3.weight'])
 
 
 def test_pre_neck_state_dict_without_mmengine_names_the_upgrade():

@@ -1,8 +1,8 @@
 """DetPoseNet's structure-aware loss (eq. 2) against hand-computed values."""
 import pytest
 import torch
-
 from mmpose.registry import MODELS
+
 from mmpose_occlusion.models import StructureAwareLoss
 
 
@@ -11,21 +11,21 @@ def _maps(errors, hw=(2, 2)):
     given value (a constant offset of sqrt(e))."""
     b, m = len(errors), len(errors[0])
     target = torch.zeros(b, m, *hw)
-    output = torch.tensor(errors).sqrt()[..., None, None].expand(
-        b, m, *hw).clone()
+    output = torch.tensor(errors).sqrt()[..., None, None].expand(b, m,
+                                                                 *hw).clone()
     return output, target
 
 
 def test_chain_of_three_by_hand():
     # skeleton 0 - 1 - 2, e = [1, 2, 3], α2 = 0.5:
     # n0: 1 + .5·2 = 2; n1: 2 + .5·(1 + 3) = 4; n2: 3 + .5·2 = 4 -> 10/3
-    loss = StructureAwareLoss(skeleton=[(0, 1), (1, 2)], num_keypoints=3,
-                              alpha2=0.5)
+    loss = StructureAwareLoss(
+        skeleton=[(0, 1), (1, 2)], num_keypoints=3, alpha2=0.5)
     out, tgt = _maps([[1.0, 2.0, 3.0]])
     assert loss(out, tgt).item() == pytest.approx(10 / 3, rel=1e-6)
     # α2 = 0 is the plain per-keypoint MSE
-    plain = StructureAwareLoss(skeleton=[(0, 1), (1, 2)], num_keypoints=3,
-                               alpha2=0.0)
+    plain = StructureAwareLoss(
+        skeleton=[(0, 1), (1, 2)], num_keypoints=3, alpha2=0.0)
     assert plain(out, tgt).item() == pytest.approx(2.0)
     # target weights remove a keypoint from its own and its neighbours'
     # terms: e = [1, 0, 3] -> n0: 1; n1: 0 + .5·4 = 2; n2: 3 -> 2
@@ -34,8 +34,8 @@ def test_chain_of_three_by_hand():
     # batch mean, loss weight
     out2, tgt2 = _maps([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     assert loss(out2, tgt2).item() == pytest.approx(5 / 3, rel=1e-6)
-    heavy = StructureAwareLoss(skeleton=[(0, 1), (1, 2)], num_keypoints=3,
-                               loss_weight=2.0)
+    heavy = StructureAwareLoss(
+        skeleton=[(0, 1), (1, 2)], num_keypoints=3, loss_weight=2.0)
     assert heavy(out, tgt).item() == pytest.approx(20 / 3, rel=1e-6)
 
 
@@ -43,8 +43,9 @@ def test_chain_of_three_by_hand():
                                                    ('crowdpose', 14, 2, 4)])
 def test_paper_graph_for_the_dataset(dataset, k, elbow, wrist):
     loss = MODELS.build(
-        dict(type='StructureAwareLoss',
-             metainfo=f'configs/_base_/datasets/{dataset}.py'))
+        dict(
+            type='StructureAwareLoss',
+            metainfo=f'configs/_base_/datasets/{dataset}.py'))
     adj = loss.adjacency
     assert adj.shape == (k, k) and torch.equal(adj, adj.T)
     assert adj[elbow].sum() == 2  # the triplet: shoulder-elbow-wrist
@@ -73,13 +74,12 @@ def test_coco_paper_graph_by_hand():
     out, tgt = _maps(errors)
     assert loss(out, tgt).item() == pytest.approx(19.5 / 17, rel=1e-6)
     # the full COCO skeleton instead: nose-eye links add the face terms
-    full = StructureAwareLoss(metainfo='configs/_base_/datasets/coco.py',
-                              graph='skeleton')
+    full = StructureAwareLoss(
+        metainfo='configs/_base_/datasets/coco.py', graph='skeleton')
     assert full.adjacency[0].sum() > 0
     assert full(out, tgt).item() > loss(out, tgt).item()
     with pytest.raises(ValueError, match='no paper graph'):
-        StructureAwareLoss(metainfo=dict(num_keypoints=21,
-                                         skeleton_links=[]))
+        StructureAwareLoss(metainfo=dict(num_keypoints=21, skeleton_links=[]))
     with pytest.raises(ValueError, match='graph must be'):
         StructureAwareLoss(graph='limbs')
 

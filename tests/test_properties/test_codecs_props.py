@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from prop_strategies import keypoints, people_counts, visibility
 
 from mmpose_occlusion.codecs import (PackedAssociativeEmbedding,
                                      SequentialDiskHeatmap)
-from prop_strategies import keypoints, people_counts, visibility
 
 # NaN and infinite inputs are the point here: numpy's warnings about them
 # are expected
@@ -36,14 +36,17 @@ def _labelled_inside(kpts, vis, stride=4):
     pts = kpts / stride
     w, h = HEATMAP
     with np.errstate(invalid='ignore'):
-        return (vis > 0) & (pts[..., 0] >= 0) & (pts[..., 0] <= w - 1) & (
-            pts[..., 1] >= 0) & (pts[..., 1] <= h - 1)
+        return (vis > 0) & (pts[..., 0] >= 0) & (pts[..., 0] <= w -
+                                                 1) & (pts[..., 1] >= 0) & (
+                                                     pts[..., 1] <= h - 1)
 
 
-@given(sample=people(), radius=st.sampled_from([1.0, 2.0, 3.0]),
-       omit_visible=st.booleans())
-def test_disk_targets_mark_exactly_the_labelled_keypoints(sample, radius,
-                                                          omit_visible):
+@given(
+    sample=people(),
+    radius=st.sampled_from([1.0, 2.0, 3.0]),
+    omit_visible=st.booleans())
+def test_disk_targets_mark_exactly_the_labelled_keypoints(
+        sample, radius, omit_visible):
     kpts, vis = sample
     (n, k), (w, h) = kpts.shape[:2], HEATMAP
     codec = SequentialDiskHeatmap(INPUT, HEATMAP, radius)
@@ -58,8 +61,8 @@ def test_disk_targets_mark_exactly_the_labelled_keypoints(sample, radius,
     # a labelled in-heatmap keypoint draws a disk; any other draws nothing
     drawn = out['instance_heatmaps'].reshape(n, k, h * w).any(-1)
     np.testing.assert_array_equal(drawn, want)
-    np.testing.assert_array_equal(
-        out['heatmaps'], out['instance_heatmaps'].max(0) if n else 0)
+    np.testing.assert_array_equal(out['heatmaps'],
+                                  out['instance_heatmaps'].max(0) if n else 0)
     # every marked pixel is within the radius of its keypoint
     for i, j in zip(*np.nonzero(want)):
         ys, xs = np.nonzero(out['instance_heatmaps'][i, j])
@@ -93,7 +96,9 @@ def test_associative_embedding_targets(sample, omit_visible):
     vis = (vis > 0).astype(np.float32)
     (n, k), (w, h) = kpts.shape[:2], HEATMAP
     codec = PackedAssociativeEmbedding(
-        input_size=INPUT, heatmap_size=HEATMAP, sigma=2,
+        input_size=INPUT,
+        heatmap_size=HEATMAP,
+        sigma=2,
         decode_keypoint_order=list(range(k)))
     out = codec.encode(kpts, None if omit_visible else vis)
     assert out['heatmaps'].shape == (k, h, w)

@@ -9,24 +9,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from prop_strategies import boxes, keypoints, people_counts, visibility
 
-from mmpose_occlusion.datasets.crowd_regions import (crowd_groups,
-                                                     jitter_box,
+from mmpose_occlusion.datasets.crowd_regions import (crowd_groups, jitter_box,
                                                      overlap_graph,
                                                      pixel_crop_box,
                                                      region_box)
 from mmpose_occlusion.evaluation.functional import (count_confusion,
                                                     keypoint_oks)
 from mmpose_occlusion.models.utils import extract_cue_points, pose_cue_points
-from prop_strategies import boxes, keypoints, people_counts, visibility
 
 # NaN and infinite inputs are the point here: numpy's warnings about them
 # are expected
 pytestmark = pytest.mark.filterwarnings('ignore::RuntimeWarning')
 
 
-@given(n=st.integers(0, 8), data=st.data(),
-       iou_thr=st.sampled_from([0.0, 0.1, 0.5]))
+@given(
+    n=st.integers(0, 8),
+    data=st.data(),
+    iou_thr=st.sampled_from([0.0, 0.1, 0.5]))
 def test_crowd_groups_are_the_overlap_components(n, data, iou_thr):
     bboxes = data.draw(boxes(n))
     groups = crowd_groups(bboxes, iou_thr)
@@ -46,9 +47,14 @@ def test_crowd_groups_are_the_overlap_components(n, data, iou_thr):
         assert (bboxes[g, 2:] <= r[2:] + 1e-4).all()
 
 
-@given(box=boxes(1, lo=0, hi=80).map(lambda b: b[0]).filter(
-    lambda b: (b[2:] > b[:2]).all()), px=st.floats(0, 30), seed=st.integers(
-        0, 2**16), clip=st.booleans(), integer=st.booleans())
+@given(
+    box=boxes(
+        1, lo=0,
+        hi=80).map(lambda b: b[0]).filter(lambda b: (b[2:] > b[:2]).all()),
+    px=st.floats(0, 30),
+    seed=st.integers(0, 2**16),
+    clip=st.booleans(),
+    integer=st.booleans())
 def test_jitter_box_stays_valid_and_bounded(box, px, seed, clip, integer):
     img_shape = (100, 120) if clip else None
     out = jitter_box(box, px, seed, img_shape, integer)
@@ -58,9 +64,14 @@ def test_jitter_box_stays_valid_and_bounded(box, px, seed, clip, integer):
         assert (np.abs(out - box) <= px + 1 + 1e-3).all()
 
 
-@given(box=st.lists(st.one_of(st.floats(-50, 200), st.sampled_from(
-    [np.inf, -np.inf, np.nan])), min_size=4, max_size=4),
-       h=st.integers(1, 100), w=st.integers(1, 100))
+@given(
+    box=st.lists(
+        st.one_of(
+            st.floats(-50, 200), st.sampled_from([np.inf, -np.inf, np.nan])),
+        min_size=4,
+        max_size=4),
+    h=st.integers(1, 100),
+    w=st.integers(1, 100))
 def test_pixel_crop_box_is_inside_the_image_or_refused(box, h, w):
     try:
         crop = pixel_crop_box(box, (h, w))
@@ -72,9 +83,13 @@ def test_pixel_crop_box_is_inside_the_image_or_refused(box, h, w):
     assert not np.isnan(box).any()
 
 
-@given(p=people_counts, k=st.integers(1, 6), n_boxes=people_counts,
-       data=st.data(), max_per_box=st.integers(1, 3),
-       min_distance=st.sampled_from([0.0, 8.0]))
+@given(
+    p=people_counts,
+    k=st.integers(1, 6),
+    n_boxes=people_counts,
+    data=st.data(),
+    max_per_box=st.integers(1, 3),
+    min_distance=st.sampled_from([0.0, 8.0]))
 def test_pose_cue_points_are_confident_joints_in_the_box(
         p, k, n_boxes, data, max_per_box, min_distance):
     kpts = data.draw(keypoints(p, k))
@@ -95,14 +110,18 @@ def test_pose_cue_points_are_confident_joints_in_the_box(
         assert (d[np.triu_indices(len(pts), 1)] >= min_distance).all()
 
 
-@given(hm=arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(
-    1, 12), st.integers(1, 12)), elements=st.one_of(
-        st.floats(0, 1, width=32), st.sampled_from([np.nan, np.inf]))),
-       n_boxes=people_counts, data=st.data())
+@given(
+    hm=arrays(
+        np.float32,
+        st.tuples(st.integers(1, 3), st.integers(1, 12), st.integers(1, 12)),
+        elements=st.one_of(
+            st.floats(0, 1, width=32), st.sampled_from([np.nan, np.inf]))),
+    n_boxes=people_counts,
+    data=st.data())
 def test_heatmap_cue_points_are_finite_peaks_in_the_box(hm, n_boxes, data):
     bboxes = data.draw(boxes(n_boxes, lo=-5, hi=12, max_size=10))
-    points, point_scores = extract_cue_points(hm, bboxes, threshold=0.1,
-                                              min_distance=0.0)
+    points, point_scores = extract_cue_points(
+        hm, bboxes, threshold=0.1, min_distance=0.0)
     assert len(points) == n_boxes
     for box, pts, sc in zip(bboxes, points, point_scores):
         assert pts.shape == (len(sc), 2)
@@ -110,16 +129,16 @@ def test_heatmap_cue_points_are_finite_peaks_in_the_box(hm, n_boxes, data):
         assert (sc > 0.1).all() and (sc[:-1] >= sc[1:]).all()
 
 
-@given(true=st.lists(st.integers(0, 6), min_size=1, max_size=20),
-       data=st.data())
+@given(
+    true=st.lists(st.integers(0, 6), min_size=1, max_size=20), data=st.data())
 def test_count_confusion_adds_up(true, data):
-    emitted = data.draw(st.lists(st.integers(0, 6), min_size=len(true),
-                                 max_size=len(true)))
+    emitted = data.draw(
+        st.lists(st.integers(0, 6), min_size=len(true), max_size=len(true)))
     out = count_confusion(true, emitted)
     m = np.asarray(out['confusion'])
     assert m.sum() == len(true)
-    np.testing.assert_array_equal(m.sum(1)[:max(true) + 1],
-                                  np.bincount(true, minlength=max(true) + 1))
+    np.testing.assert_array_equal(
+        m.sum(1)[:max(true) + 1], np.bincount(true, minlength=max(true) + 1))
     assert out['exact'] == pytest.approx(np.trace(m) / len(true))
     assert out['exact'] <= out['within_one'] <= 1
 
@@ -129,8 +148,9 @@ def test_keypoint_oks_is_a_similarity(n, data):
     k = 4
     sigmas = np.full(k, 0.08)
     gt = data.draw(keypoints(1, k, bad=False))[0]
-    ann = dict(keypoints=np.concatenate([gt, np.full((k, 1), 2)], 1).ravel(),
-               area=data.draw(st.floats(1, 1e4)))
+    ann = dict(
+        keypoints=np.concatenate([gt, np.full((k, 1), 2)], 1).ravel(),
+        area=data.draw(st.floats(1, 1e4)))
     poses = data.draw(keypoints(n, k, bad=False))
     oks = keypoint_oks(poses, ann, sigmas)
     assert oks.shape == (n, )

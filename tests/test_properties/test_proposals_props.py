@@ -13,13 +13,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from mmpose_occlusion.proposals import (BoxNMS, CoarsePoseFilter,
-                                        KeepAllBoxes, iou_matrix, kpt2box,
-                                        oks_matrix, pair_boxes_with_poses)
-from mmpose_occlusion.proposals.coarse_pose_filter import _tight_boxes
 from prop_strategies import (BAD_NUMBERS, boxes, keypoints, people_counts,
                              scores, visibility)
+
+from mmpose_occlusion.proposals import (BoxNMS, CoarsePoseFilter, KeepAllBoxes,
+                                        iou_matrix, kpt2box, oks_matrix,
+                                        pair_boxes_with_poses)
+from mmpose_occlusion.proposals.coarse_pose_filter import _tight_boxes
 
 # NaN and infinite inputs are the point here: numpy's warnings about them
 # are expected
@@ -39,23 +39,26 @@ def _iou(a: np.ndarray, b: np.ndarray, legacy: bool) -> np.ndarray:
     adds the legacy pixel to sides; MMCV's op does not and calls two empty
     boxes disjoint)."""
     a, b, off = a.astype(np.float64), b.astype(np.float64), float(legacy)
-    wh = np.clip(np.minimum(a[:, None, 2:], b[None, :, 2:]) -
-                 np.maximum(a[:, None, :2], b[None, :, :2]) + off, 0, None)
+    wh = np.clip(
+        np.minimum(a[:, None, 2:], b[None, :, 2:]) -
+        np.maximum(a[:, None, :2], b[None, :, :2]) + off, 0, None)
     inter = wh.prod(-1)
     area = lambda z: (z[:, 2:] - z[:, :2] + off).prod(-1)  # noqa: E731
     union = area(a)[:, None] + area(b)[None] - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0)
 
 
-@given(dets=detections(), iou_thr=st.sampled_from([0.0, 0.3, 0.5, 0.7, 1.0]),
-       impl=st.sampled_from(['mmpose', 'mmcv']))
+@given(
+    dets=detections(),
+    iou_thr=st.sampled_from([0.0, 0.3, 0.5, 0.7, 1.0]),
+    impl=st.sampled_from(['mmpose', 'mmcv']))
 def test_box_nms_keeps_an_explained_sorted_subset(dets, iou_thr, impl):
     bboxes, box_scores = dets
     out = BoxNMS(iou_thr, impl=impl)(bboxes, box_scores)
     keep = out.source
     assert keep.dtype == np.int64 and out.bboxes.dtype == np.float32
-    assert out.bboxes.shape == (len(keep), 4) and out.scores.shape == (
-        len(keep), )
+    assert out.bboxes.shape == (len(keep),
+                                4) and out.scores.shape == (len(keep), )
     assert len(set(keep.tolist())) == len(keep)
     assert ((keep >= 0) & (keep < len(bboxes))).all()
     np.testing.assert_array_equal(out.bboxes, bboxes[keep])
@@ -76,8 +79,10 @@ def test_box_nms_keeps_an_explained_sorted_subset(dets, iou_thr, impl):
     assert sorted(again.source.tolist()) == list(range(len(keep)))
 
 
-@given(dets=detections(12), max_boxes=st.integers(1, 4),
-       impl=st.sampled_from(['mmpose', 'mmcv']))
+@given(
+    dets=detections(12),
+    max_boxes=st.integers(1, 4),
+    impl=st.sampled_from(['mmpose', 'mmcv']))
 def test_box_nms_cap_is_a_prefix(dets, max_boxes, impl):
     full = BoxNMS(0.5, impl=impl)(*dets)
     capped = BoxNMS(0.5, max_boxes, impl=impl)(*dets)
@@ -97,29 +102,32 @@ def invalid_boxes(draw):
     i = draw(st.integers(0, len(bboxes) - 1))
     kind = draw(st.sampled_from(['box', 'score', 'inverted']))
     if kind == 'box':
-        bboxes[i, draw(st.integers(0, 3))] = draw(st.sampled_from(
-            BAD_NUMBERS))
+        bboxes[i, draw(st.integers(0, 3))] = draw(st.sampled_from(BAD_NUMBERS))
     elif kind == 'score':
         box_scores[i] = np.nan
     else:
         side = draw(st.integers(0, 1))
-        bboxes[i, side + 2] = bboxes[i, side] - draw(
-            st.floats(0.5, 50, width=32))
+        bboxes[i, side +
+               2] = bboxes[i, side] - draw(st.floats(0.5, 50, width=32))
     return bboxes, box_scores, kind
 
 
 def _run(make, bboxes, box_scores):
     f = make()
     if isinstance(f, CoarsePoseFilter):
-        return f(bboxes, box_scores, poses=(np.zeros((0, 17, 2)),
-                                            np.zeros((0, 17))))
+        return f(
+            bboxes,
+            box_scores,
+            poses=(np.zeros((0, 17, 2)), np.zeros((0, 17))))
     return f(bboxes, box_scores)
 
 
-@given(bad=invalid_boxes(),
-       make=st.sampled_from([lambda: BoxNMS(impl='mmpose'),
-                             lambda: BoxNMS(impl='mmcv'), KeepAllBoxes,
-                             lambda: CoarsePoseFilter(pose_source=None)]))
+@given(
+    bad=invalid_boxes(),
+    make=st.sampled_from([
+        lambda: BoxNMS(impl='mmpose'), lambda: BoxNMS(impl='mmcv'),
+        KeepAllBoxes, lambda: CoarsePoseFilter(pose_source=None)
+    ]))
 def test_invalid_boxes_are_refused_by_every_filter(bad, make):
     bboxes, box_scores, kind = bad
     match = {'box': 'finite', 'score': 'NaN', 'inverted': 'x2 >= x1'}[kind]
@@ -135,14 +143,17 @@ def test_iou_matrix_of_valid_boxes(n, m, data):
     assert ((iou >= 0) & (iou <= 1 + EPS)).all()
     np.testing.assert_allclose(iou_matrix(b, a), iou.T, atol=1e-6)
     area = (a[:, 2:] - a[:, :2]).prod(-1)
-    np.testing.assert_allclose(np.diag(iou_matrix(a, a)),
-                               (area > 0).astype(np.float32), atol=1e-5)
+    np.testing.assert_allclose(
+        np.diag(iou_matrix(a, a)), (area > 0).astype(np.float32), atol=1e-5)
 
 
-@given(k=st.integers(1, 8), data=st.data(),
-       min_size=st.one_of(st.floats(0, 40), st.tuples(st.floats(0, 40),
-                                                      st.floats(0, 40))),
-       margin=st.floats(0, 0.5), clip=st.booleans())
+@given(
+    k=st.integers(1, 8),
+    data=st.data(),
+    min_size=st.one_of(
+        st.floats(0, 40), st.tuples(st.floats(0, 40), st.floats(0, 40))),
+    margin=st.floats(0, 0.5),
+    clip=st.booleans())
 def test_kpt2box_holds_the_confident_finite_keypoints(k, data, min_size,
                                                       margin, clip):
     kpts = data.draw(keypoints(1, k))[0]
@@ -159,8 +170,9 @@ def test_kpt2box_holds_the_confident_finite_keypoints(k, data, min_size,
     assume(np.abs(kpts[good]).max() < 1e5)
     assert np.isfinite(box).all()
     if clip:
-        assert (box >= 0).all() and (box[[0, 2]] <= 80).all() and (
-            box[[1, 3]] <= 100).all()
+        assert (box >= 0).all() and (box[[0, 2]] <= 80).all() and (box[[
+            1, 3
+        ]] <= 100).all()
         assert (box[2:] >= box[:2]).all()
         return
     pts = kpts[good]
@@ -185,32 +197,39 @@ def scenes(draw):
         else:
             centre = np.array([draw(st.floats(-30, 230)) for _ in '01'])
             half = np.full(2, draw(st.floats(1, 60)))
-        spread = draw(arrays(np.float32, (k, 2),
-                             elements=st.floats(-1.25, 1.25, width=32)))
+        spread = draw(
+            arrays(
+                np.float32, (k, 2), elements=st.floats(-1.25, 1.25, width=32)))
         kpts[i] = centre + spread * np.maximum(half, 1)
     odd = draw(keypoints(p, k))  # far outside and not finite values
-    swap = draw(arrays(bool, (p, k, 2), elements=st.integers(0, 5).map(
-        lambda v: v == 0)))
+    swap = draw(
+        arrays(
+            bool, (p, k, 2), elements=st.integers(0, 5).map(lambda v: v == 0)))
     kpts[swap] = odd[swap]
     kpt_scores = draw(visibility(p, k))
     return bboxes, box_scores, kpts, kpt_scores
 
 
-@given(scene=scenes(), delta_kpt=st.integers(0, 3),
-       unposed=st.sampled_from([None, 0.6]),
-       partial=st.sampled_from([None, 0.3]),
-       oks_thr=st.sampled_from([0.5, 0.9]),
-       pairing=st.sampled_from(['score', 'best']))
-def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
-                                                        unposed, partial,
-                                                        oks_thr, pairing):
+@given(
+    scene=scenes(),
+    delta_kpt=st.integers(0, 3),
+    unposed=st.sampled_from([None, 0.6]),
+    partial=st.sampled_from([None, 0.3]),
+    oks_thr=st.sampled_from([0.5, 0.9]),
+    pairing=st.sampled_from(['score', 'best']))
+def test_coarse_pose_filter_explains_every_box_and_pose(
+        scene, delta_kpt, unposed, partial, oks_thr, pairing):
     bboxes, box_scores, kpts, kpt_scores = scene
     j, (p, k) = len(bboxes), kpts.shape[:2]
     sigmas = np.full(k, 0.08, np.float32)
-    f = CoarsePoseFilter(pose_source=None, delta_kpt=delta_kpt,
-                         oks_thr=oks_thr, sigmas=sigmas,
-                         unposed_score_thr=unposed,
-                         partial_pose_score_thr=partial, pairing=pairing)
+    f = CoarsePoseFilter(
+        pose_source=None,
+        delta_kpt=delta_kpt,
+        oks_thr=oks_thr,
+        sigmas=sigmas,
+        unposed_score_thr=unposed,
+        partial_pose_score_thr=partial,
+        pairing=pairing)
     out = f(bboxes, box_scores, poses=(kpts, kpt_scores))
     q = len(out)
     # shapes and dtypes agree
@@ -227,8 +246,7 @@ def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
     src = out.source[out.source >= 0]
     assert len(set(src.tolist())) == len(src) and (src < j).all()
     np.testing.assert_array_equal(out.bboxes[out.source >= 0], bboxes[src])
-    np.testing.assert_array_equal(out.scores[out.source >= 0],
-                                  box_scores[src])
+    np.testing.assert_array_equal(out.scores[out.source >= 0], box_scores[src])
     assert q <= j + p, 'more proposals than boxes and poses together'
     # posed proposals first (each carries one input pose, each pose used
     # at most once), then the unposed boxes (no pose, strong score)
@@ -238,9 +256,11 @@ def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
     conf = (kpt_scores > f.score_thr) & np.isfinite(kpts).all(-1)
     kept, order = np.zeros(p, bool), []
     for r in range(n_posed):
-        same = [i for i in range(p) if not kept[i] and np.array_equal(
-            out.keypoints[r], kpts[i], equal_nan=True) and np.array_equal(
-                out.keypoint_scores[r], kpt_scores[i])]
+        same = [
+            i for i in range(p) if not kept[i]
+            and np.array_equal(out.keypoints[r], kpts[i], equal_nan=True)
+            and np.array_equal(out.keypoint_scores[r], kpt_scores[i])
+        ]
         assert same, f'proposal {r} carries no (unused) input pose'
         i = same[0]
         kept[i] = True
@@ -266,8 +286,8 @@ def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
                 continue
             assert partial is not None and box_scores[i] >= partial
             x1, y1, x2, y2 = bboxes[i]
-            inside = conf_all & (kpts[..., 0] >= x1) & (
-                kpts[..., 0] <= x2) & (kpts[..., 1] >= y1) & (
+            inside = conf_all & (kpts[..., 0] >= x1) & (kpts[..., 0] <= x2) & (
+                kpts[..., 1] >= y1) & (
                     kpts[..., 1] <= y2)
             assert inside.any(), (
                 f'box {i} kept below unposed_score_thr without an '
@@ -281,8 +301,8 @@ def test_coarse_pose_filter_explains_every_box_and_pose(scene, delta_kpt,
     for _, i in pair_boxes_with_poses(bboxes, kpts, kpt_scores, f.score_thr,
                                       f.inside_frac):
         in_a_box[i] = True
-    wh = np.diff(_tight_boxes(kpts, conf, f.margin).reshape(p, 2, 2),
-                 axis=1)[:, 0]
+    wh = np.diff(
+        _tight_boxes(kpts, conf, f.margin).reshape(p, 2, 2), axis=1)[:, 0]
     wh = np.maximum(wh, wh[:, ::-1] / 3)
     oks = oks_matrix(kpts, conf, wh.prod(1), sigmas)
     for i in np.flatnonzero(~kept):

@@ -6,8 +6,12 @@ import pytest
 
 from mmpose_occlusion.proposals import BoxNMS, CoarsePoseFilter, KeepAllBoxes
 
-FILTERS = [BoxNMS(impl='mmpose'), BoxNMS(impl='mmcv'), KeepAllBoxes(),
-           CoarsePoseFilter(pose_source=None)]
+FILTERS = [
+    BoxNMS(impl='mmpose'),
+    BoxNMS(impl='mmcv'),
+    KeepAllBoxes(),
+    CoarsePoseFilter(pose_source=None)
+]
 NO_POSES = (np.zeros((0, 17, 2)), np.zeros((0, 17)))
 
 

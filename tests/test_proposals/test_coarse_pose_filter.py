@@ -26,8 +26,8 @@ def _poses(*poses):
 def _filter(**kw):
     """Algorithm 1 (with our best-box-first order, ``pairing='best'``),
     unless a test asks for the unposed rules or the published order."""
-    return CoarsePoseFilter(pose_source=None,
-                            **dict(dict(unposed_score_thr=None), **kw))
+    return CoarsePoseFilter(
+        pose_source=None, **dict(dict(unposed_score_thr=None), **kw))
 
 
 def test_default_keeps_strong_boxes_without_a_pose():
@@ -36,8 +36,7 @@ def test_default_keeps_strong_boxes_without_a_pose():
     Algorithm 1."""
     boxes = [[0, 0, 100, 100], [200, 0, 300, 100], [400, 0, 500, 100]]
     poses = _poses(_pose(50, 50), _pose(250, 50, n=3))
-    p = CoarsePoseFilter(pose_source=None)(boxes, [0.9, 0.8, 0.5],
-                                            poses=poses)
+    p = CoarsePoseFilter(pose_source=None)(boxes, [0.9, 0.8, 0.5], poses=poses)
     np.testing.assert_array_equal(p.source, [0, 1])
     assert CoarsePoseFilter(pose_source=None).unposed_score_thr == 0.6
 
@@ -110,8 +109,8 @@ def test_built_by_config_and_runs_in_the_chain_order():
         calls.append(img.shape)
         return _poses(_pose(30, 50), _pose(70, 50))
 
-    f = build_proposal_filter(dict(type='CoarsePoseFilter',
-                                   pose_source=source))
+    f = build_proposal_filter(
+        dict(type='CoarsePoseFilter', pose_source=source))
     p = f([[0, 0, 100, 100]], [0.9], img=np.zeros((120, 110, 3), np.uint8))
     assert calls == [(120, 110, 3)] and len(p) == 2
 
@@ -140,8 +139,7 @@ def test_kpt2box_edge_cases():
     box = kpt2box(kpts, [0.9, 0.0, 0.0], min_size=(40, 80))
     np.testing.assert_allclose(box, [-10, -20, 30, 60])
     # clipped to the image
-    box = kpt2box(kpts, [0.9, 0.0, 0.0], min_size=(40, 80),
-                  img_shape=(50, 25))
+    box = kpt2box(kpts, [0.9, 0.0, 0.0], min_size=(40, 80), img_shape=(50, 25))
     np.testing.assert_allclose(box, [0, 0, 25, 50])
     with pytest.raises(ValueError, match='3 keypoints but 2 scores'):
         kpt2box(kpts, [0.9, 0.9])
@@ -170,7 +168,8 @@ def test_oks_matrix_matches_pose_oks():
         for q in range(4):
             assert m[p, q] == pytest.approx(
                 pose_oks(kpts[p], scores[p], kpts[q], scores[q], areas[q],
-                         sigmas, 0.3), rel=1e-5)
+                         sigmas, 0.3),
+                rel=1e-5)
 
 
 def test_strong_boxes_without_a_pose_only_with_the_option():
@@ -178,10 +177,12 @@ def test_strong_boxes_without_a_pose_only_with_the_option():
     ``unposed_score_thr`` a strong box that overlaps no proposal stays
     (a person the bottom-up model missed), weak or overlapping ones do
     not."""
-    boxes = [[0, 0, 100, 100],  # has a pose
-             [5, 5, 105, 105],  # strong duplicate of box 0, no pose
-             [200, 0, 300, 100],  # strong, no pose: a missed person
-             [400, 0, 500, 100]]  # weak, no pose: a false box
+    boxes = [
+        [0, 0, 100, 100],  # has a pose
+        [5, 5, 105, 105],  # strong duplicate of box 0, no pose
+        [200, 0, 300, 100],  # strong, no pose: a missed person
+        [400, 0, 500, 100]
+    ]  # weak, no pose: a false box
     scores = [0.9, 0.85, 0.8, 0.3]
     poses = _poses(_pose(50, 50))
     p = _filter()(boxes, scores, poses=poses)
@@ -203,14 +204,17 @@ def test_weaker_boxes_with_coarse_keypoints_are_kept():
     proposal; with no such keypoint in it (none, or only a kept person's),
     or below ``partial_pose_score_thr``, or overlapping a kept box, it
     goes."""
-    boxes = [[0, 0, 100, 100],  # a full pose
-             [200, 0, 300, 100],  # 0.45, a partial pose: a person
-             [400, 0, 500, 100],  # 0.45, nothing in it: a false box
-             [600, 0, 700, 100],  # 0.2, a partial pose: below the floor
-             [10, 0, 110, 100]]  # 0.5, a partial pose, overlaps box 0
+    boxes = [
+        [0, 0, 100, 100],  # a full pose
+        [200, 0, 300, 100],  # 0.45, a partial pose: a person
+        [400, 0, 500, 100],  # 0.45, nothing in it: a false box
+        [600, 0, 700, 100],  # 0.2, a partial pose: below the floor
+        [10, 0, 110, 100]
+    ]  # 0.5, a partial pose, overlaps box 0
     scores = [0.9, 0.45, 0.45, 0.2, 0.5]
-    poses = _poses(_pose(50, 50), _pose(250, 50, n=2), _pose(650, 50, n=3),
-                   _pose(105, 50, n=1))
+    poses = _poses(
+        _pose(50, 50), _pose(250, 50, n=2), _pose(650, 50, n=3),
+        _pose(105, 50, n=1))
     default = CoarsePoseFilter(pose_source=None)
     assert default.partial_pose_score_thr == 0.3
     p = default(boxes, scores, poses=poses)
@@ -220,8 +224,9 @@ def test_weaker_boxes_with_coarse_keypoints_are_kept():
     # the rule off, or Algorithm 1: the partly seen person is lost
     for kw in (dict(partial_pose_score_thr=None),
                dict(unposed_score_thr=None)):
-        p = CoarsePoseFilter(pose_source=None, **kw)(boxes, scores,
-                                                      poses=poses)
+        p = CoarsePoseFilter(
+            pose_source=None, **kw)(
+                boxes, scores, poses=poses)
         np.testing.assert_array_equal(p.source, [0])
     # a pose with more than delta_kpt keypoints keeps the box itself
     p = default(boxes[2:3], [0.45], poses=_poses(_pose(450, 50, n=4)))
@@ -232,8 +237,9 @@ def test_weaker_boxes_with_coarse_keypoints_are_kept():
     head[0][0] = [450, 50]
     p = default(boxes[2:3], [0.45], poses=_poses(head))
     np.testing.assert_array_equal(p.source, [0])
-    p = CoarsePoseFilter(pose_source=None, partial_pose_score_thr=None)(
-        boxes[2:3], [0.45], poses=_poses(head))
+    p = CoarsePoseFilter(
+        pose_source=None, partial_pose_score_thr=None)(
+            boxes[2:3], [0.45], poses=_poses(head))
     assert len(p.source) == 0
     # a weak box over part of a kept person (a loose duplicate, IoU 0.33
     # with the kept box, holding 8 of its keypoints): that person is
@@ -272,15 +278,18 @@ def test_keypoints_that_are_not_finite_are_not_confident():
     a, b = _pose(30, 50), _pose(70, 50)
     head = b[0].copy()
     head[0] = np.nan  # the recovered person's first keypoint
-    p = _filter()([[0, 0, 100, 100]], [0.9],
-                  poses=_poses(a, (head, b[1])))
+    p = _filter()([[0, 0, 100, 100]], [0.9], poses=_poses(a, (head, b[1])))
     np.testing.assert_array_equal(p.source, [0, -1])
     np.testing.assert_allclose(p.cue_points[1], [[70, 50]])  # was NaN
     # the minimal example hypothesis found: a zero-size box at 0
     kpts = np.zeros((1, 6, 2), np.float32)
     kpts[0, 0, 1] = np.nan
-    f = CoarsePoseFilter(pose_source=None, delta_kpt=0, oks_thr=0.5,
-                         sigmas=np.full(6, 0.08), unposed_score_thr=None)
+    f = CoarsePoseFilter(
+        pose_source=None,
+        delta_kpt=0,
+        oks_thr=0.5,
+        sigmas=np.full(6, 0.08),
+        unposed_score_thr=None)
     p = f([[0, 0, 0, 0]], [0.3], poses=(kpts, np.ones((1, 6))))
     np.testing.assert_array_equal(p.cue_points[0], [[0, 0]])
     # a copy of a pose with a NaN joint is still its duplicate (the NaN

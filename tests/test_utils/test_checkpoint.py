@@ -7,9 +7,9 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmpose_occlusion  # noqa: F401  (installs the loader)
-from mmpose_occlusion.utils import (TRUST_ENV, UntrustedCheckpointError,
-                                    trust_checkpoint)
+from mmpose_occlusion.utils import TRUST_ENV, UntrustedCheckpointError
 from mmpose_occlusion.utils import checkpoint as ckpt_mod
+from mmpose_occlusion.utils import trust_checkpoint
 
 
 class NotAllowed:
@@ -24,13 +24,14 @@ def _meta_like_runner():
     hb.update(0.5)
     return dict(
         meta=dict(
-            dataset_meta=dict(sigmas=np.array([0.026, 0.025], np.float32),
-                              flip_indices=[1, 0],
-                              colors=np.zeros((2, 3), np.uint8)),
+            dataset_meta=dict(
+                sigmas=np.array([0.026, 0.025], np.float32),
+                flip_indices=[1, 0],
+                colors=np.zeros((2, 3), np.uint8)),
             epoch=np.int64(3),
             seed=123,
-            message_hub=dict(log_scalars={'train/loss': hb},
-                             runtime_info=dict(iter=10)),
+            message_hub=dict(
+                log_scalars={'train/loss': hb}, runtime_info=dict(iter=10)),
         ),
         state_dict={'w': torch.ones(2)},
     )
@@ -94,22 +95,24 @@ def test_older_layouts_are_upgraded_on_load(tmp_path):
     from collections import OrderedDict
 
     from mmpose_occlusion.utils import upgrade_state_dict
-    old = OrderedDict([('backbone.w', torch.ones(1)),
-                       ('head.part_localizer.laterals.0.weight',
-                        torch.full((2, ), 2.)),
-                       ('head.part_localizer.fuse.conv.weight',
-                        torch.ones(3))])
+    old = OrderedDict([
+        ('backbone.w', torch.ones(1)),
+        ('head.part_localizer.laterals.0.weight', torch.full((2, ), 2.)),
+        ('head.part_localizer.fuse.conv.weight', torch.ones(3))
+    ])
     old._metadata = OrderedDict([('', dict(version=2)),
                                  ('head.part_localizer.laterals.0',
                                   dict(version=1)),
                                  ('head.part_localizer', dict(version=1))])
     new = upgrade_state_dict(old)
-    assert list(new) == ['backbone.w', 'neck.laterals.0.weight',
-                         'head.part_localizer.fuse.conv.weight']
+    assert list(new) == [
+        'backbone.w', 'neck.laterals.0.weight',
+        'head.part_localizer.fuse.conv.weight'
+    ]
     assert new['neck.laterals.0.weight'] is old[
         'head.part_localizer.laterals.0.weight']
-    assert list(new._metadata) == ['', 'neck.laterals.0',
-                                   'head.part_localizer']
+    assert list(
+        new._metadata) == ['', 'neck.laterals.0', 'head.part_localizer']
     assert upgrade_state_dict(new) is new  # nothing left to rename
     runner_like = str(tmp_path / 'runner.pth')
     torch.save(dict(state_dict=old, meta=dict(epoch=1)), runner_like)

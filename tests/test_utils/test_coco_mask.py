@@ -10,7 +10,8 @@ from mmpose_occlusion.utils import (patch_bottomup_heatmap_mask,
 
 def test_heatmap_mask_zero_on_an_unannotated_person():
     results = dict(
-        img_shape=(40, 40), input_size=(40, 40),
+        img_shape=(40, 40),
+        input_size=(40, 40),
         warp_mat=np.eye(2, 3, dtype=np.float32),  # as after the affine
         heatmaps=np.zeros((17, 20, 20), np.float32),
         invalid_segs=[[[4.0, 4.0, 20.0, 4.0, 20.0, 20.0, 4.0, 20.0]]])

@@ -46,8 +46,9 @@ def test_bad_files_name_themselves(tmp_path, bgr):
     cv2.imwrite(str(tmp_path / 'full.jpg'), bgr)
     data = (tmp_path / 'full.jpg').read_bytes()
     (tmp_path / 'cut.jpg').write_bytes(data[:len(data) // 2])
-    with pytest.raises(ImageLoadError, match='cut.jpg: unreadable or '
-                       'truncated'):
+    with pytest.raises(
+            ImageLoadError, match='cut.jpg: unreadable or '
+            'truncated'):
         load_image(str(tmp_path / 'cut.jpg'))
     with pytest.raises(ImageLoadError, match='is a folder'):
         load_image(str(tmp_path))

@@ -8,9 +8,11 @@ from mmpose_occlusion.utils import enable_amp, launch, setup_launcher
 
 
 def _cfg(**kwargs):
-    return Config(dict(
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)), **kwargs))
+    return Config(
+        dict(
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+            env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)),
+            **kwargs))
 
 
 @pytest.fixture
@@ -22,8 +24,7 @@ def no_cuda(monkeypatch):
     return inits
 
 
-def test_without_a_launcher_or_with_cuda_nothing_changes(no_cuda,
-                                                        monkeypatch):
+def test_without_a_launcher_or_with_cuda_nothing_changes(no_cuda, monkeypatch):
     cfg = _cfg(launcher='none')
     setup_launcher(cfg)
     assert 'model_wrapper_cfg' not in cfg and no_cuda == []
@@ -40,18 +41,22 @@ def test_pytorch_launcher_on_cpu_selects_gloo_and_the_cpu_wrapper(no_cuda):
     assert no_cuda == [60]  # the process group, with dist_cfg's timeout
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg == dict(
-        type='CPUDistributedDataParallel', broadcast_buffers=False,
+        type='CPUDistributedDataParallel',
+        broadcast_buffers=False,
         find_unused_parameters=True)
 
 
 def test_a_configured_mmddp_wrapper_keeps_its_arguments_on_cpu(no_cuda):
-    cfg = _cfg(launcher='pytorch', model_wrapper_cfg=dict(
-        type='MMDistributedDataParallel', static_graph=True))
+    cfg = _cfg(
+        launcher='pytorch',
+        model_wrapper_cfg=dict(
+            type='MMDistributedDataParallel', static_graph=True))
     setup_launcher(cfg)
-    assert cfg.model_wrapper_cfg == dict(type='CPUDistributedDataParallel',
-                                         static_graph=True)
-    cfg = _cfg(launcher='pytorch', model_wrapper_cfg=dict(
-        type='MMSeparateDistributedDataParallel'))
+    assert cfg.model_wrapper_cfg == dict(
+        type='CPUDistributedDataParallel', static_graph=True)
+    cfg = _cfg(
+        launcher='pytorch',
+        model_wrapper_cfg=dict(type='MMSeparateDistributedDataParallel'))
     with pytest.raises(ValueError, match='MMSeparateDistributed'):
         setup_launcher(cfg)
 

@@ -14,7 +14,8 @@ def test_log_mode_prints_a_few_lines_not_one_per_item():
     # 25 %, 50 %, 75 %, 100 % (no redraws, no carriage returns)
     assert [ln.split(',')[0] for ln in lines] == [
         'images 250/1000', 'images 500/1000', 'images 750/1000',
-        'images 1000/1000']
+        'images 1000/1000'
+    ]
     assert '\r' not in out.getvalue()
     assert all('images/s' in ln for ln in lines)
     assert summary.startswith('1000 images in ') and 'images/s' in summary

@@ -1,8 +1,8 @@
 import numpy as np
 from mmengine.structures import InstanceData
-
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.structures import PoseDataSample
+
 from mmpose_occlusion.visualization import OcclusionPoseVisualizer
 
 
@@ -17,8 +17,14 @@ def test_draws_keypoints_and_skeleton_with_numpy2():
     sample.pred_instances = InstanceData(
         keypoints=kpts, keypoint_scores=np.ones((1, 17), np.float32))
     image = np.zeros((120, 120, 3), np.uint8)
-    out = vis.add_datasample('x', image, data_sample=sample, draw_gt=False,
-                             draw_bbox=False, kpt_thr=0.3, show=False)
+    out = vis.add_datasample(
+        'x',
+        image,
+        data_sample=sample,
+        draw_gt=False,
+        draw_bbox=False,
+        kpt_thr=0.3,
+        show=False)
     assert out.shape == image.shape
     # A keypoint disk is drawn at every keypoint (and nothing far away).
     for x in (20, 60, 100):

@@ -49,14 +49,19 @@ def parse_args():
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     p.add_argument('--epochs', type=int, default=6)
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
-    p.add_argument('--work-dir',
-                   default=osp.join(ROOT, 'work_dirs/benchmark_autocast'))
-    p.add_argument('--out',
-                   default=osp.join(ROOT, 'docs/benchmark/autocast.json'))
-    p.add_argument('--variants', nargs='+', choices=tuple(VARIANTS),
-                   default=list(VARIANTS))
-    p.add_argument('--steps', action='store_true',
-                   help='time single training steps instead')
+    p.add_argument(
+        '--work-dir', default=osp.join(ROOT, 'work_dirs/benchmark_autocast'))
+    p.add_argument(
+        '--out', default=osp.join(ROOT, 'docs/benchmark/autocast.json'))
+    p.add_argument(
+        '--variants',
+        nargs='+',
+        choices=tuple(VARIANTS),
+        default=list(VARIANTS))
+    p.add_argument(
+        '--steps',
+        action='store_true',
+        help='time single training steps instead')
     p.add_argument('--repeats', type=int, default=5)
     return p.parse_args()
 
@@ -88,7 +93,6 @@ def step_timings(repeats: int) -> None:
     import torch
     from crowd_benchmark import ROWS
     from evidence_common import load_cfg
-
     from mmpose.registry import MODELS
     print(f'one training step (forward, backward, AdamW), batch of the '
           f'config, {torch.get_num_threads()} threads, median of '
@@ -107,10 +111,10 @@ def step_timings(repeats: int) -> None:
         opt = torch.optim.AdamW(model.parameters(), 1e-3)
 
         def step(dtype, cl):
-            model.to(memory_format=torch.channels_last if cl else
-                     torch.contiguous_format)
-            with torch.autocast('cpu', dtype=torch.bfloat16,
-                                enabled=dtype is not None):
+            model.to(memory_format=torch.channels_last if cl else torch.
+                     contiguous_format)
+            with torch.autocast(
+                    'cpu', dtype=torch.bfloat16, enabled=dtype is not None):
                 out = model(x, None, mode='tensor')
                 while isinstance(out, (list, tuple)):
                     out = out[-1] if row == 'seqdecoder' else out[0]
@@ -128,10 +132,12 @@ def step_timings(repeats: int) -> None:
                 step(dtype, cl)
                 times[v].append(_time.perf_counter() - t0)
         med = {v: statistics.median(t) for v, t in times.items()}
-        print(f'| {label} | {b} x {w}x{h} | {med["float32"]:.3f} | '
-              f'{med["bfloat16"]:.3f} | {med["bfloat16_cl"]:.3f} | '
-              f'{med["float32"] / med["bfloat16"]:.2f} | '
-              f'{med["float32"] / med["bfloat16_cl"]:.2f} |', flush=True)
+        print(
+            f'| {label} | {b} x {w}x{h} | {med["float32"]:.3f} | '
+            f'{med["bfloat16"]:.3f} | {med["bfloat16_cl"]:.3f} | '
+            f'{med["float32"] / med["bfloat16"]:.2f} | '
+            f'{med["float32"] / med["bfloat16_cl"]:.2f} |',
+            flush=True)
 
 
 def main():
@@ -153,8 +159,13 @@ def main():
             work = osp.join(args.work_dir, f'{name}_s{seed}')
             ckpt = osp.join(work, f'epoch_{args.epochs}.pth')
             t0 = time.time()
-            train(args.config, work, data_root, args.epochs, seed=seed,
-                  cfg_edit=force_precision(dtype, cl))
+            train(
+                args.config,
+                work,
+                data_root,
+                args.epochs,
+                seed=seed,
+                cfg_edit=force_precision(dtype, cl))
             seconds = time.time() - t0
             if osp.isfile(osp.join(work, 'train_seconds.json')):
                 with open(osp.join(work, 'train_seconds.json')) as f:
@@ -165,34 +176,48 @@ def main():
             ap = {}
             for loop, cast in (('float32', None), ('bfloat16', 'bfloat16')):
                 t1 = time.time()
-                m = evaluate(args.config, ckpt, data_root, val_ann, None,
-                             osp.join(work, f'test_{loop}'), autocast=cast)
-                ap[loop] = dict(ap=m['coco/AP'], ap50=m['coco/AP .5'],
-                                seconds=time.time() - t1)
-            runs.append(dict(training=name, seed=seed, train_s=seconds,
-                             test=ap))
+                m = evaluate(
+                    args.config,
+                    ckpt,
+                    data_root,
+                    val_ann,
+                    None,
+                    osp.join(work, f'test_{loop}'),
+                    autocast=cast)
+                ap[loop] = dict(
+                    ap=m['coco/AP'],
+                    ap50=m['coco/AP .5'],
+                    seconds=time.time() - t1)
+            runs.append(
+                dict(training=name, seed=seed, train_s=seconds, test=ap))
     by = {n: [r for r in runs if r['training'] == n] for n in args.variants}
 
     def mean(xs):
         return sum(xs) / len(xs)
 
     summary = {
-        n: dict(train_s=mean([r['train_s'] for r in rs]),
-                ap=mean([r['test']['float32']['ap'] for r in rs]),
-                ap_runs=[r['test']['float32']['ap'] for r in rs],
-                ap_autocast_test=mean([r['test']['bfloat16']['ap']
-                                       for r in rs]),
-                test_s=mean([r['test']['float32']['seconds'] for r in rs]),
-                test_autocast_s=mean([r['test']['bfloat16']['seconds']
-                                      for r in rs]))
+        n:
+        dict(
+            train_s=mean([r['train_s'] for r in rs]),
+            ap=mean([r['test']['float32']['ap'] for r in rs]),
+            ap_runs=[r['test']['float32']['ap'] for r in rs],
+            ap_autocast_test=mean([r['test']['bfloat16']['ap'] for r in rs]),
+            test_s=mean([r['test']['float32']['seconds'] for r in rs]),
+            test_autocast_s=mean(
+                [r['test']['bfloat16']['seconds'] for r in rs]))
         for n, rs in by.items()
     }
     result = dict(
         command='python tools/analysis/benchmark_autocast.py',
-        date=time.strftime('%Y-%m-%d'), config=args.config,
-        epochs=args.epochs, seeds=args.seeds, torch=torch.__version__,
-        threads=torch.get_num_threads(), cpu_bf16=cpu_supports_bf16(),
-        runs=runs, summary=summary,
+        date=time.strftime('%Y-%m-%d'),
+        config=args.config,
+        epochs=args.epochs,
+        seeds=args.seeds,
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        cpu_bf16=cpu_supports_bf16(),
+        runs=runs,
+        summary=summary,
         train_speedup={
             n: summary['float32']['train_s'] / v['train_s']
             for n, v in summary.items()
@@ -218,10 +243,10 @@ def main():
     print()
     for n, v in summary.items():
         speed = (result['train_speedup'] or {}).get(n)
-        print(f'{n}: mean training {v["train_s"]:.0f} s'
-              + (f' ({speed:.2f}x float32)' if speed else '')
-              + f', mean AP {100 * v["ap"]:.1f} (runs '
-              + ', '.join(f'{100 * a:.1f}' for a in v['ap_runs']) + ')')
+        print(f'{n}: mean training {v["train_s"]:.0f} s' +
+              (f' ({speed:.2f}x float32)' if speed else '') +
+              f', mean AP {100 * v["ap"]:.1f} (runs ' +
+              ', '.join(f'{100 * a:.1f}' for a in v['ap_runs']) + ')')
     print(f'written: {args.out}')
 
 

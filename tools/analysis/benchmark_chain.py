@@ -33,8 +33,9 @@ import time
 
 from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data
 
-MIPNET = osp.join(ROOT, 'configs/mipnet/'
-                  'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
+MIPNET = osp.join(
+    ROOT, 'configs/mipnet/'
+    'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py')
 SETTINGS = [
     ('N=1, batched', dict(num_instances=1, batch_size=16)),
     ('N=2, batched', dict(num_instances=2, batch_size=16)),
@@ -56,18 +57,22 @@ def parse_args():
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-detector', action='store_true')
-    p.add_argument('--folder', type=int, default=None, metavar='N',
-                   help='time a folder of N images: image by image vs '
-                   'CrowdPoseInferencer.run')
+    p.add_argument(
+        '--folder',
+        type=int,
+        default=None,
+        metavar='N',
+        help='time a folder of N images: image by image vs '
+        'CrowdPoseInferencer.run')
     return p.parse_args()
 
 
 FOLDER_SETTINGS = [
     ('image by image (before)', None),
-    ('run(), 0 workers, 8 images per batch', dict(num_workers=0,
-                                                  images_per_batch=8)),
-    ('run(), 2 workers, 8 images per batch', dict(num_workers=2,
-                                                  images_per_batch=8)),
+    ('run(), 0 workers, 8 images per batch',
+     dict(num_workers=0, images_per_batch=8)),
+    ('run(), 2 workers, 8 images per batch',
+     dict(num_workers=2, images_per_batch=8)),
 ]
 
 
@@ -86,10 +91,13 @@ def folder_throughput(args):
         raise SystemExit(f'--folder {args.folder}: the training split has '
                          f'{len(names)} images')
     paths = [osp.join(data_root, 'train', n) for n in names[:args.folder]]
-    chain = CrowdPoseInferencer(MIPNET, None,
-                                box_source=SimulatedDetector(ann),
-                                num_instances=2, batch_size=16,
-                                device=args.device)
+    chain = CrowdPoseInferencer(
+        MIPNET,
+        None,
+        box_source=SimulatedDetector(ann),
+        num_instances=2,
+        batch_size=16,
+        device=args.device)
     for path in paths[:16]:  # warm-up: oneDNN kernels per batch shape
         chain(path)
     list(chain.run(paths[:16]))
@@ -99,8 +107,8 @@ def folder_throughput(args):
         if kw is None:
             poses = sum(len(chain(path)['scores']) for path in paths)
         else:
-            poses = sum(len(item.result['scores'])
-                        for item in chain.run(paths, **kw))
+            poses = sum(
+                len(item.result['scores']) for item in chain.run(paths, **kw))
         rows.append((name, len(paths) / (time.perf_counter() - t), poses))
     lines = [
         f'{len(paths)} synthetic crowded training images (320x256), '
@@ -125,8 +133,7 @@ def main():
     import torch
 
     from mmpose_occlusion.apis import (CrowdPoseInferencer,
-                                       MMDetPersonDetector,
-                                       SimulatedDetector)
+                                       MMDetPersonDetector, SimulatedDetector)
     from mmpose_occlusion.utils import load_image
     data_root = ensure_data(args.data_root)
     ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
@@ -137,8 +144,8 @@ def main():
 
     chains = {}
     for name, kw in SETTINGS:
-        chains[name] = CrowdPoseInferencer(MIPNET, None, box_source=boxes,
-                                           device=args.device, **kw)
+        chains[name] = CrowdPoseInferencer(
+            MIPNET, None, box_source=boxes, device=args.device, **kw)
     state = next(iter(chains.values())).pose_model.state_dict()
     for chain in chains.values():
         chain.pose_model.load_state_dict(state)
@@ -184,10 +191,12 @@ def main():
 
     if not args.no_detector:
         img = load_image(paths[0])
-        lines += ['', f'Detectors on one {img.shape[1]}x{img.shape[0]} image '
-                  '(resized to 1333x800 by their pipelines; random weights), '
-                  f'median of {args.repeats}:', '',
-                  '| detector | s/image |', '| --- | --- |']
+        lines += [
+            '', f'Detectors on one {img.shape[1]}x{img.shape[0]} image '
+            '(resized to 1333x800 by their pipelines; random weights), '
+            f'median of {args.repeats}:', '', '| detector | s/image |',
+            '| --- | --- |'
+        ]
         for name, cfg in DETECTORS:
             det = MMDetPersonDetector(osp.join(ROOT, cfg), None, args.device)
             det(img)  # warm-up

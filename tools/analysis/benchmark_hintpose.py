@@ -39,15 +39,19 @@ def main():
     models = {name: build_model(path, args.device) for name, path in VARIANTS}
     x = torch.randn(args.batch_size, 3, 256, 192, device=args.device)
     t = interleaved_median_ms(
-        {k: (lambda m=m: m(x, None, mode='tensor'))
-         for k, m in models.items()},
-        repeats=args.repeats, cuda=x.is_cuda)
+        {
+            k: (lambda m=m: m(x, None, mode='tensor'))
+            for k, m in models.items()
+        },
+        repeats=args.repeats,
+        cuda=x.is_cuda)
     p0 = count_params(models['stock HRNet-W32'])
     t0 = t['stock HRNet-W32']
     print(f'device {args.device}, batch {args.batch_size}, 256x192, '
           f'{args.repeats} repeats (median), torch threads '
           f'{torch.get_num_threads()}\n')
-    print(f'{"model":32s} {"params":>10s} {"+%":>6s} {"ms":>9s} {"x stock":>8s}')
+    print(
+        f'{"model":32s} {"params":>10s} {"+%":>6s} {"ms":>9s} {"x stock":>8s}')
     for name, model in models.items():
         p = count_params(model)
         print(f'{name:32s} {p / 1e6:9.3f}M {100 * (p - p0) / p0:6.2f} '

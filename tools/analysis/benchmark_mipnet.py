@@ -24,16 +24,13 @@ from mmpose_occlusion.utils.benchmark import (build_model, count_params,
                                               interleaved_median_ms)
 
 MODELS_TO_COMPARE = [
-    ('HRNet-W32 256x192',
-     'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    ('HRNet-W32 256x192', 'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
      'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
      'configs/mipnet/td-hm_hrnet-w32-mipnet_8xb64-210e_coco-256x192.py'),
-    ('HRNet-W48 256x192',
-     'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    ('HRNet-W48 256x192', 'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
      'td-hm_hrnet-w48_8xb32-210e_coco-256x192.py',
      'configs/mipnet/td-hm_hrnet-w48-mipnet_8xb32-210e_coco-256x192.py'),
-    ('ResNet-50 256x192',
-     'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+    ('ResNet-50 256x192', 'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
      'td-hm_res50_8xb64-210e_coco-256x192.py',
      'configs/mipnet/td-hm_res50-mipnet_8xb64-210e_coco-256x192.py'),
 ]
@@ -47,8 +44,11 @@ def main():
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads (default: torch\'s choice)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch CPU threads (default: torch\'s choice)')
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -70,9 +70,12 @@ def main():
                            dict(backbone=dict(num_instances=3))))
         x = torch.randn(args.batch_size, 3, 256, 192, device=args.device)
         t = interleaved_median_ms(
-            {k: (lambda m=m: m(x, None, mode='tensor'))
-             for k, m in models.items()},
-            repeats=args.repeats, cuda=x.is_cuda)
+            {
+                k: (lambda m=m: m(x, None, mode='tensor'))
+                for k, m in models.items()
+            },
+            repeats=args.repeats,
+            cuda=x.is_cuda)
         p0, p2 = count_params(models['stock']), count_params(models['n2'])
         extra = 100.0 * (p2 - p0) / p0
         print(f'{name:20s} {p0 / 1e6:12.3f}M {p2 / 1e6:12.3f}M '
@@ -81,15 +84,15 @@ def main():
               f'{t["n3"] / t["stock"]:7.2f}')
         if name in PAPER_EXTRA_M:
             added = (p2 - p0) / 1e6
-            verdicts.append((
-                f'{name}: +{added:.3f} M parameters, the paper\'s '
-                f'+{PAPER_EXTRA_M[name]:.1f} M (to its rounding)',
-                abs(added - PAPER_EXTRA_M[name]) <= 0.05))
+            verdicts.append(
+                (f'{name}: +{added:.3f} M parameters, the paper\'s '
+                 f'+{PAPER_EXTRA_M[name]:.1f} M (to its rounding)',
+                 abs(added - PAPER_EXTRA_M[name]) <= 0.05))
         if name.startswith('HRNet-W32'):
             ratio = t['n2'] / t['stock']
             verdicts.append((f'{name}: N=2 forward {ratio:.2f}x <= '
-                             f'{LATENCY_TARGET}x stock',
-                             ratio <= LATENCY_TARGET))
+                             f'{LATENCY_TARGET}x stock', ratio
+                             <= LATENCY_TARGET))
         del models
     print()
     for text, ok in verdicts:

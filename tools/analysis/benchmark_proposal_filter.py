@@ -36,7 +36,6 @@ import os.path as osp
 import time
 
 import numpy as np
-
 from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data
 
 NMS_THRS = (0.3, 0.5, 0.6, 0.7, 0.8)
@@ -57,11 +56,15 @@ FILTER_VARIANTS = (
      dict(unposed_score_thr=None, pairing='best')),
     (f'coarse-pose filter, best box first + unposed boxes >= '
      f'{DEFAULT_UNPOSED}',
-     dict(unposed_score_thr=DEFAULT_UNPOSED, partial_pose_score_thr=None,
-          pairing='best')),
-    (DEFAULT_LABEL, dict(unposed_score_thr=DEFAULT_UNPOSED,
-                         partial_pose_score_thr=DEFAULT_PARTIAL,
-                         pairing='best')),
+     dict(
+         unposed_score_thr=DEFAULT_UNPOSED,
+         partial_pose_score_thr=None,
+         pairing='best')),
+    (DEFAULT_LABEL,
+     dict(
+         unposed_score_thr=DEFAULT_UNPOSED,
+         partial_pose_score_thr=DEFAULT_PARTIAL,
+         pairing='best')),
 )
 REAL = osp.join(osp.dirname(ROOT), 'shared', 'data', 'real')
 REAL_FILES = [
@@ -76,15 +79,24 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('ann_files', nargs='*')
     p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--seed', type=int, nargs='+', default=[0],
-                   help='simulation seeds; several pool their draws (the '
-                   'real layouts are small: one person of COCO-mini val '
-                   'is 1.5 %% of its recall)')
+    p.add_argument(
+        '--seed',
+        type=int,
+        nargs='+',
+        default=[0],
+        help='simulation seeds; several pool their draws (the '
+        'real layouts are small: one person of COCO-mini val '
+        'is 1.5 %% of its recall)')
     return p.parse_args()
 
 
-def simulated_poses(people, rng, stray=2, noise=0.02, keep_visible=0.95,
-                    keep_hidden=0.5, miss_person=0.0):
+def simulated_poses(people,
+                    rng,
+                    stray=2,
+                    noise=0.02,
+                    keep_visible=0.95,
+                    keep_hidden=0.5,
+                    miss_person=0.0):
     """Coarse poses of the people (noisy, hidden joints often lost) and a
     few stray fragments: keypoints (P, K, 2), scores (P, K).
 
@@ -98,9 +110,11 @@ def simulated_poses(people, rng, stray=2, noise=0.02, keep_visible=0.95,
             continue
         g = np.asarray(a['keypoints'], np.float32).reshape(-1, 3)
         size = max(a['bbox'][2], a['bbox'][3], 1.0)
-        keep = np.where(g[:, 2] == 2, rng.random(len(g)) < keep_visible,
-                        np.where(g[:, 2] == 1,
-                                 rng.random(len(g)) < keep_hidden, False))
+        keep = np.where(
+            g[:, 2] == 2,
+            rng.random(len(g)) < keep_visible,
+            np.where(g[:, 2] == 1,
+                     rng.random(len(g)) < keep_hidden, False))
         kpts.append(g[:, :2] + rng.normal(0, noise * size, (len(g), 2)))
         scores.append(np.where(keep, rng.uniform(0.5, 1.0, len(g)), 0.0))
     if people and not kpts:  # every person missed: keep the shape
@@ -145,8 +159,13 @@ def layouts(ann_file, seed, pose_fn=None, pose_kw=None):
     from mmpose_occlusion.apis import SimulatedDetector
     with open(ann_file) as f:
         coco = json.load(f)
-    det = SimulatedDetector(ann_file, jitter=0.05, miss_prob=0.05,
-                            dup_prob=0.8, fp_rate=1.0, seed=seed)
+    det = SimulatedDetector(
+        ann_file,
+        jitter=0.05,
+        miss_prob=0.05,
+        dup_prob=0.8,
+        fp_rate=1.0,
+        seed=seed)
     by_image = {}
     for a in coco['annotations']:
         if not a.get('iscrowd', 0) and a.get('num_keypoints', 1) > 0:
@@ -159,12 +178,11 @@ def layouts(ann_file, seed, pose_fn=None, pose_kw=None):
             continue
         canvas = np.zeros((img['height'], img['width'], 1), np.uint8)
         boxes, scores = det(canvas, img['file_name'])
-        gt = np.array([[x, y, x + w, y + h] for x, y, w, h in
-                       (a['bbox'] for a in people)], np.float32)
-        labelled = np.array([
-            (np.asarray(a['keypoints']).reshape(-1, 3)[:, 2] > 0).sum()
-            for a in people
-        ])
+        gt = np.array([[x, y, x + w, y + h]
+                       for x, y, w, h in (a['bbox'] for a in people)],
+                      np.float32)
+        labelled = np.array([(np.asarray(a['keypoints']).reshape(-1, 3)[:, 2]
+                              > 0).sum() for a in people])
         poses = simulated_poses(people, rng, **(pose_kw or {})) \
             if pose_fn is None else pose_fn(img['file_name'])
         out.append((gt, boxes, scores, poses, labelled))
@@ -214,9 +232,10 @@ def evaluate(name, data, repeats):
     boxes_in = sum(len(b) for _, b, *_ in data)
     rows = []
     methods = [(f'box NMS, IoU {t}', BoxNMS(t)) for t in NMS_THRS]
-    methods += [(label, CoarsePoseFilter(pose_source=None,
-                                         sigmas=sigmas_for(k), **kw))
-                for label, kw in FILTER_VARIANTS]
+    methods += [
+        (label, CoarsePoseFilter(pose_source=None, sigmas=sigmas_for(k), **kw))
+        for label, kw in FILTER_VARIANTS
+    ]
     timed = dict(methods)[DEFAULT_LABEL]
     delta_kpt = timed.delta_kpt
     for label, method in methods:

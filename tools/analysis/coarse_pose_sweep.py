@@ -42,8 +42,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import benchmark_proposal_filter as bpf  # noqa: E402
-from evidence_common import (DEFAULT_DATA_ROOT, ROOT, ensure_data,  # noqa
-                             write_json)
+from evidence_common import DEFAULT_DATA_ROOT  # noqa: E402
+from evidence_common import ROOT, ensure_data, write_json  # noqa: E402
 
 # factor: (simulated_poses argument, levels; the first is the default)
 FACTORS = {
@@ -58,13 +58,18 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('ann_files', nargs='*')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--out', default=osp.join(ROOT, 'docs', 'detposenet',
-                                             'coarse_pose_sweep.json'))
-    p.add_argument('--pose-config', default=None,
-                   help='top-down config for the chain AP per level')
+    p.add_argument(
+        '--out',
+        default=osp.join(ROOT, 'docs', 'detposenet', 'coarse_pose_sweep.json'))
+    p.add_argument(
+        '--pose-config',
+        default=None,
+        help='top-down config for the chain AP per level')
     p.add_argument('--pose-checkpoint', default=None)
-    p.add_argument('--data-root', default=DEFAULT_DATA_ROOT,
-                   help='synthetic scenes (validation images for the chain)')
+    p.add_argument(
+        '--data-root',
+        default=DEFAULT_DATA_ROOT,
+        help='synthetic scenes (validation images for the chain)')
     return p.parse_args(argv)
 
 
@@ -104,12 +109,12 @@ def chain_sweep(data_root: str, pose_config: str, pose_checkpoint: str,
     img_dir = osp.join(data_root, 'val')
     data = bpf.layouts(ann, seed)
     sigmas = bpf.sigmas_for(data[0][3][0].shape[1])
-    nms_thr = bpf.best_nms([(f'box NMS, IoU {t}', *bpf.score(
-        data, BoxNMS(t)), t) for t in bpf.NMS_THRS])[-1]
+    nms_thr = bpf.best_nms([(f'box NMS, IoU {t}', *bpf.score(data, BoxNMS(t)),
+                             t) for t in bpf.NMS_THRS])[-1]
 
     def run(proposal, tag):
-        return run_chain(pose_config, pose_checkpoint, proposal, ann,
-                         img_dir, osp.join(work_dir, f'chain_{tag}.json'))
+        return run_chain(pose_config, pose_checkpoint, proposal, ann, img_dir,
+                         osp.join(work_dir, f'chain_{tag}.json'))
 
     ap, runs = run(BoxNMS(nms_thr), 'nms')
     out = {'best box NMS': dict(iou_thr=nms_thr, ap=ap, runs=runs)}
@@ -121,9 +126,8 @@ def chain_sweep(data_root: str, pose_config: str, pose_checkpoint: str,
             poses = SimulatedPoses(ann, img_dir, seed, **{arg: level})
             for method, thr in (('filter (default)', bpf.DEFAULT_UNPOSED),
                                 ('Algorithm 1', None)):
-                proposal = CoarsePoseFilter(pose_source=poses,
-                                            sigmas=sigmas,
-                                            unposed_score_thr=thr)
+                proposal = CoarsePoseFilter(
+                    pose_source=poses, sigmas=sigmas, unposed_score_thr=thr)
                 ap, runs = run(proposal, f'{arg}_{level}_{thr}')
                 m = res.setdefault(method, dict(ap=[], runs=[]))
                 m['ap'].append(float(ap))
@@ -139,20 +143,27 @@ def unposed_grid(ann_file: str, seed: int) -> list:
     from mmpose_occlusion.proposals import BoxNMS, CoarsePoseFilter
     data = bpf.layouts(ann_file, seed)
     sigmas = bpf.sigmas_for(data[0][3][0].shape[1])
-    _, runs, rec, _, t = bpf.best_nms([
-        (f'box NMS, IoU {t}', *bpf.score(data, BoxNMS(t)), t)
-        for t in bpf.NMS_THRS
-    ])
+    _, runs, rec, _, t = bpf.best_nms([(f'box NMS, IoU {t}',
+                                        *bpf.score(data, BoxNMS(t)), t)
+                                       for t in bpf.NMS_THRS])
     rows = [dict(method=f'best box NMS (IoU {t})', recall=rec, runs=runs)]
     for dk in (3, 2):
         for thr in (0.6, 0.5, 0.4):
             for iou in (0.5, 0.6):
-                runs, rec, _ = bpf.score(data, CoarsePoseFilter(
-                    pose_source=None, sigmas=sigmas, delta_kpt=dk,
-                    unposed_score_thr=thr, unposed_iou_thr=iou), dk)
-                rows.append(dict(method=f'delta_kpt {dk}, unposed score '
-                                 f'{thr}, IoU {iou}', recall=rec,
-                                 runs=runs))
+                runs, rec, _ = bpf.score(
+                    data,
+                    CoarsePoseFilter(
+                        pose_source=None,
+                        sigmas=sigmas,
+                        delta_kpt=dk,
+                        unposed_score_thr=thr,
+                        unposed_iou_thr=iou), dk)
+                rows.append(
+                    dict(
+                        method=f'delta_kpt {dk}, unposed score '
+                        f'{thr}, IoU {iou}',
+                        recall=rec,
+                        runs=runs))
     return rows
 
 
@@ -162,21 +173,28 @@ def plot(results: dict, path: str, chain: dict = None) -> None:
     import matplotlib.pyplot as plt
     names = list(results)
     rows = len(names) + (chain is not None)
-    fig, axes = plt.subplots(rows, len(FACTORS),
-                             figsize=(4 * len(FACTORS), 3.2 * rows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows,
+        len(FACTORS),
+        figsize=(4 * len(FACTORS), 3.2 * rows),
+        squeeze=False)
     if chain is not None:
         for c, factor in enumerate(FACTORS):
             ax, res = axes[-1][c], chain[factor]
-            for method, style in (('filter (default)', 'o-'),
-                                  ('Algorithm 1', 's--')):
-                ax.plot(res['levels'], [100 * v for v in res[method]['ap']],
-                        style, label=method)
+            for method, style in (('filter (default)', 'o-'), ('Algorithm 1',
+                                                               's--')):
+                ax.plot(
+                    res['levels'], [100 * v for v in res[method]['ap']],
+                    style,
+                    label=method)
             for key, ls in (('best box NMS', ':'), ('box NMS 0.5', '-.')):
                 nms = chain[key]
-                ax.axhline(100 * nms['ap'], color='k', ls=ls,
-                           label=f'box NMS {nms["iou_thr"]} '
-                           f'({nms["runs"]:.2f} runs/person)')
+                ax.axhline(
+                    100 * nms['ap'],
+                    color='k',
+                    ls=ls,
+                    label=f'box NMS {nms["iou_thr"]} '
+                    f'({nms["runs"]:.2f} runs/person)')
             ax.set_xlabel(factor)
             ax.set_ylabel('synthetic: chain AP')
             ax.grid(alpha=0.3)
@@ -185,10 +203,12 @@ def plot(results: dict, path: str, chain: dict = None) -> None:
         for c, (factor, res) in enumerate(results[name].items()):
             ax = axes[r][c]
             for method, style in (('filter (default)', 'o-'),
-                                  ('Algorithm 1', 's--'),
-                                  ('best box NMS', 'k:')):
-                ax.plot(res['levels'], [100 * v for v in res[method]
-                                        ['recall']], style, label=method)
+                                  ('Algorithm 1', 's--'), ('best box NMS',
+                                                           'k:')):
+                ax.plot(
+                    res['levels'], [100 * v for v in res[method]['recall']],
+                    style,
+                    label=method)
             ax.set_xlabel(factor)
             ax.set_ylabel(f'{name}: recall (%)')
             ax.grid(alpha=0.3)
@@ -215,10 +235,9 @@ def main(argv=None):
         print(f'\n## {name} ({f})')
         for factor, res in results[name].items():
             print(f'\n{factor}: levels {res["levels"]}')
-            for method in ('filter (default)', 'Algorithm 1',
-                           'best box NMS'):
-                rec = ' '.join(f'{100 * v:5.1f}' for v in res[method]
-                               ['recall'])
+            for method in ('filter (default)', 'Algorithm 1', 'best box NMS'):
+                rec = ' '.join(f'{100 * v:5.1f}'
+                               for v in res[method]['recall'])
                 runs = ' '.join(f'{v:4.2f}' for v in res[method]['runs'])
                 print(f'  {method:17s} recall % {rec} | runs/person {runs}')
     for name, rows in grids.items():
@@ -230,9 +249,9 @@ def main(argv=None):
     if args.pose_config:
         import tempfile
         with tempfile.TemporaryDirectory() as work_dir:
-            chain = chain_sweep(ensure_data(args.data_root),
-                                args.pose_config, args.pose_checkpoint,
-                                args.seed, work_dir)
+            chain = chain_sweep(
+                ensure_data(args.data_root), args.pose_config,
+                args.pose_checkpoint, args.seed, work_dir)
         print('\n## chain on the synthetic validation images '
               f'({args.pose_config})')
         for key in ('best box NMS', 'box NMS 0.5'):
@@ -246,14 +265,22 @@ def main(argv=None):
                 ap = ' '.join(f'{100 * v:5.1f}' for v in res[method]['ap'])
                 runs = ' '.join(f'{v:4.2f}' for v in res[method]['runs'])
                 print(f'  {method:17s} AP {ap} | runs/person {runs}')
-    write_json(dict(command='python tools/analysis/coarse_pose_sweep.py ' +
-                    ' '.join(argv if argv is not None else sys.argv[1:]),
-                    seed=args.seed, factors={k: v[0] for k, v in
-                                             FACTORS.items()},
-                    results=results, unposed_grid=grids,
-                    chain=chain, pose_config=args.pose_config,
-                    pose_checkpoint=args.pose_checkpoint), args.out,
-               indent=1)
+    write_json(
+        dict(
+            command='python tools/analysis/coarse_pose_sweep.py ' +
+            ' '.join(argv if argv is not None else sys.argv[1:]),
+            seed=args.seed,
+            factors={
+                k: v[0]
+                for k, v in FACTORS.items()
+            },
+            results=results,
+            unposed_grid=grids,
+            chain=chain,
+            pose_config=args.pose_config,
+            pose_checkpoint=args.pose_checkpoint),
+        args.out,
+        indent=1)
     png = osp.splitext(args.out)[0] + '.png'
     plot(results, png, chain)
     print(f'\n-> {args.out}\n-> {png}')

@@ -66,10 +66,9 @@ import time
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
-
-from evidence_common import (ROOT, coco_keypoint_ap, crowded_subset,
-                             evaluate, load_cfg, own_visualizer, train,
-                             use_autocast, write_json)
+from evidence_common import (ROOT, coco_keypoint_ap, crowded_subset, evaluate,
+                             load_cfg, own_visualizer, train, use_autocast,
+                             write_json)
 
 SECTIONS = ('stock', 'mipnet', 'hintpose', 'detposenet', 'seqdecoder',
             'bottomup_ae', 'cost')
@@ -111,14 +110,15 @@ ROWS.update({
                           'small-detposenet-nomask_1xb32-6e_synthcrowd-'
                           '128x96.py', 'topdown', 1),
     'detposenet_mask_ft': ('detposenet', 'DetPoseNet refinement, masking as '
-                           'fine-tuning', ROWS['detposenet'][2], 'topdown',
-                           1),
+                           'fine-tuning', ROWS['detposenet'][2], 'topdown', 1),
 })
 
 
 def _mimb_init(init):
+
     def edit(cfg):
         cfg.model.backbone.mimb_cfg = dict(init=init)
+
     return edit
 
 
@@ -141,12 +141,33 @@ OCCLUSION_BINS = ((0.0, 0.0), (0.0, 0.25), (0.25, 0.5), (0.5, 1.0))
 # faster than two workers competing with the two compute threads; 8 feed a
 # GPU from a 16-core host (the configs' 2 would leave it waiting).
 PROFILES = {
-    'cpu': dict(num_train=1500, num_val=200, epochs=60, val_points=6,
-                autocast='bfloat16', scale='cpu_small', workers=0),
-    'cuda': dict(num_train=6000, num_val=500, epochs=60, val_points=6,
-                 autocast='bfloat16', scale='w32', workers=8),
-    'quick': dict(num_train=16, num_val=8, epochs=1, val_points=1,
-                  autocast='bfloat16', scale='cpu_small', workers=0),
+    'cpu':
+    dict(
+        num_train=1500,
+        num_val=200,
+        epochs=60,
+        val_points=6,
+        autocast='bfloat16',
+        scale='cpu_small',
+        workers=0),
+    'cuda':
+    dict(
+        num_train=6000,
+        num_val=500,
+        epochs=60,
+        val_points=6,
+        autocast='bfloat16',
+        scale='w32',
+        workers=8),
+    'quick':
+    dict(
+        num_train=16,
+        num_val=8,
+        epochs=1,
+        val_points=1,
+        autocast='bfloat16',
+        scale='cpu_small',
+        workers=0),
 }
 TOPDOWN_SIZES = {  # scale: (input_size, heatmap_size), (w, h)
     None: ((96, 128), (24, 32)),
@@ -158,38 +179,63 @@ TOPDOWN_SIZES = {  # scale: (input_size, heatmap_size), (w, h)
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
-    p.add_argument('--quick', action='store_true',
-                   help='tiny data, one epoch: the whole pipeline in minutes')
-    p.add_argument('--only', nargs='+', choices=SECTIONS, default=None,
-                   help='re-run these sections only (others are kept)')
-    p.add_argument('--epochs', type=int, default=None,
-                   help='override the profile\'s budget')
-    p.add_argument('--scale', choices=('configs', 'cpu_small', 'w32'),
-                   default=None,
-                   help='override the profile\'s model scale (\'configs\': '
-                   'the configs\' own 128x96 top-down input)')
-    p.add_argument('--workers', type=int, default=None,
-                   help='override the profile\'s loader processes')
-    p.add_argument('--no-budget-check', action='store_true',
-                   help='skip the stock model at twice the budget')
-    p.add_argument('--no-autocast', action='store_true',
-                   help='train and test in float32')
+    p.add_argument(
+        '--quick',
+        action='store_true',
+        help='tiny data, one epoch: the whole pipeline in minutes')
+    p.add_argument(
+        '--only',
+        nargs='+',
+        choices=SECTIONS,
+        default=None,
+        help='re-run these sections only (others are kept)')
+    p.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='override the profile\'s budget')
+    p.add_argument(
+        '--scale',
+        choices=('configs', 'cpu_small', 'w32'),
+        default=None,
+        help='override the profile\'s model scale (\'configs\': '
+        'the configs\' own 128x96 top-down input)')
+    p.add_argument(
+        '--workers',
+        type=int,
+        default=None,
+        help='override the profile\'s loader processes')
+    p.add_argument(
+        '--no-budget-check',
+        action='store_true',
+        help='skip the stock model at twice the budget')
+    p.add_argument(
+        '--no-autocast', action='store_true', help='train and test in float32')
     p.add_argument('--data-root', default=None)
     p.add_argument('--work-dir', default=None)
-    p.add_argument('--out-dir', default=None,
-                   help='results/plots folder; the report is OUT_DIR.md '
-                   '(default docs/benchmark, or WORK_DIR/benchmark with '
-                   '--quick)')
-    p.add_argument('--real-root',
-                   default=osp.join(osp.dirname(ROOT), 'shared', 'data',
-                                    'real'))
-    p.add_argument('--report-only', action='store_true',
-                   help='rewrite the report and plots from the results file')
-    p.add_argument('--plan', type=int, nargs='?', const=25, default=None,
-                   metavar='ITERS',
-                   help='time ITERS (25) training iterations of every row '
-                   'and print the projected training time of the budget; '
-                   'trains nothing to the end')
+    p.add_argument(
+        '--out-dir',
+        default=None,
+        help='results/plots folder; the report is OUT_DIR.md '
+        '(default docs/benchmark, or WORK_DIR/benchmark with '
+        '--quick)')
+    p.add_argument(
+        '--real-root',
+        default=osp.join(osp.dirname(ROOT), 'shared', 'data', 'real'))
+    p.add_argument(
+        '--report-only',
+        action='store_true',
+        help='rewrite the report and plots from the results file')
+    p.add_argument(
+        '--plan',
+        type=int,
+        nargs='?',
+        const=25,
+        default=None,
+        metavar='ITERS',
+        help='time ITERS (25) training iterations of every row '
+        'and print the projected training time of the budget; '
+        'trains nothing to the end')
     return p.parse_args(argv)
 
 
@@ -212,15 +258,17 @@ class Bench:
             self.profile['workers'] = args.workers
         self.epochs = self.profile['epochs']
         self.autocast = None if args.no_autocast else self.profile['autocast']
-        self.work_dir = osp.abspath(args.work_dir or osp.join(
-            ROOT, 'work_dirs', f'crowd_benchmark_{self.profile_name}'))
-        self.data_root = osp.abspath(args.data_root or (
-            osp.join(self.work_dir, 'data') if args.quick else
-            osp.join(ROOT, 'data', 'synthetic_crowd' if self.profile_name ==
-                     'cpu' else f'synthetic_crowd_{self.profile_name}'))) + '/'
-        self.out_dir = osp.abspath(args.out_dir or (
-            osp.join(self.work_dir, 'benchmark') if args.quick else osp.join(
-                ROOT, 'docs', 'benchmark')))
+        self.work_dir = osp.abspath(
+            args.work_dir or osp.join(ROOT, 'work_dirs',
+                                      f'crowd_benchmark_{self.profile_name}'))
+        self.data_root = osp.abspath(
+            args.data_root or
+            (osp.join(self.work_dir, 'data') if args.quick else osp.join(
+                ROOT, 'data', 'synthetic_crowd' if self.profile_name == 'cpu'
+                else f'synthetic_crowd_{self.profile_name}'))) + '/'
+        self.out_dir = osp.abspath(
+            args.out_dir or (osp.join(self.work_dir, 'benchmark') if args.quick
+                             else osp.join(ROOT, 'docs', 'benchmark')))
         suffix = '' if self.profile_name == 'cpu' else f'_{self.profile_name}'
         self.results_file = osp.join(self.out_dir, f'results{suffix}.json')
         self.val_ann = osp.join(self.data_root,
@@ -272,13 +320,19 @@ class Bench:
             cfg_edit = self._finetune_edit(row, cfg_edit)
         # validation points on the learning curve (fewer for the slower
         # bottom-up decoding)
-        points = self.profile['val_points'] // (2 if kind == 'bottomup'
-                                                else 1)
+        points = self.profile['val_points'] // (2 if kind == 'bottomup' else 1)
         every = max(1, epochs // max(points, 1))
         t0 = time.time()
-        ckpt = train(cfg_path, run_dir, self.data_root, epochs,
-                     resumable=True, seed=seed, autocast=self.autocast,
-                     val_interval=every, cfg_edit=cfg_edit)
+        ckpt = train(
+            cfg_path,
+            run_dir,
+            self.data_root,
+            epochs,
+            resumable=True,
+            seed=seed,
+            autocast=self.autocast,
+            val_interval=every,
+            cfg_edit=cfg_edit)
         self._add_time(run_dir, 'train_s', time.time() - t0)
         if ckpt not in self._checked:
             check_checkpoint(cfg_path, ckpt, cfg_edit, run_dir)
@@ -349,7 +403,8 @@ def w32_extra() -> dict:
     return get_config(W32_CONFIG).model.backbone.extra.to_dict()
 
 
-def profile_cfg_edit(profile: dict, kind: str,
+def profile_cfg_edit(profile: dict,
+                     kind: str,
                      quick: bool = False) -> Callable:
     """A config edit for one of :data:`PROFILES`: the top-down input size,
     the GPU's models, the loader processes; ``quick`` also shrinks the
@@ -361,8 +416,7 @@ def profile_cfg_edit(profile: dict, kind: str,
             resize_topdown(cfg, *TOPDOWN_SIZES[scale])
         if scale == 'w32':
             scale_to_w32(cfg, kind)
-        for name in ('train_dataloader', 'val_dataloader',
-                     'test_dataloader'):
+        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             if workers is not None:
                 cfg[name].num_workers = workers
                 cfg[name].persistent_workers = workers > 0
@@ -386,8 +440,10 @@ def resize_topdown(cfg, input_size: tuple, heatmap_size: tuple) -> None:
     config (the codec, the pipelines, the model's cue and proposal parts)
     set from the configs' 128x96 / 32x24 to the given (w, h) pair."""
     old = TOPDOWN_SIZES[None]
-    new = {'input_size': (tuple(old[0]), tuple(input_size)),
-           'heatmap_size': (tuple(old[1]), tuple(heatmap_size))}
+    new = {
+        'input_size': (tuple(old[0]), tuple(input_size)),
+        'heatmap_size': (tuple(old[1]), tuple(heatmap_size))
+    }
 
     def walk(obj):
         if isinstance(obj, dict):
@@ -443,8 +499,7 @@ def scale_to_w32(cfg, kind: str) -> None:
         ch = head.in_channels
         head.in_channels = 32 if isinstance(ch, int) else (32, 64, 128, 256)
     if kind == 'bottomup' and cfg.model.backbone.type == 'ResNet':
-        cfg.model.backbone.update(depth=50, stem_channels=64,
-                                  base_channels=64)
+        cfg.model.backbone.update(depth=50, stem_channels=64, base_channels=64)
         head.in_channels = (256, 512, 1024, 2048)
         if cfg.model.get('neck') is not None:  # the decoder's fusion neck
             cfg.model.neck.in_channels = head.in_channels
@@ -473,15 +528,23 @@ def ap_by_occlusion(gt_file: str, res_file: str, work_dir: str) -> dict:
     level = occlusion_levels(coco)
     out = {}
     for lo, hi in OCCLUSION_BINS:
-        inside = {i for i, v in level.items()
-                  if (v == 0 if hi == 0 else lo < v <= hi)}
-        anns = [dict(a, num_keypoints=a['num_keypoints'] if a['id'] in inside
-                     else 0) for a in coco['annotations']]
-        path = write_json(dict(coco, annotations=anns),
-                          osp.join(work_dir, f'gt_occl_{lo}_{hi}.json'))
+        inside = {
+            i
+            for i, v in level.items() if (v == 0 if hi == 0 else lo < v <= hi)
+        }
+        anns = [
+            dict(
+                a,
+                num_keypoints=a['num_keypoints'] if a['id'] in inside else 0)
+            for a in coco['annotations']
+        ]
+        path = write_json(
+            dict(coco, annotations=anns),
+            osp.join(work_dir, f'gt_occl_{lo}_{hi}.json'))
         key = f'{lo}-{hi}'
-        out[key] = dict(people=len(inside), ap=coco_keypoint_ap(
-            COCO(path), res_file) if inside else None)
+        out[key] = dict(
+            people=len(inside),
+            ap=coco_keypoint_ap(COCO(path), res_file) if inside else None)
     return out
 
 
@@ -492,8 +555,8 @@ def read_curves(run_dir: str) -> dict:
     sitting of a run."""
     import glob
     ap, loss, times, last_iter = {}, {}, [], 0
-    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
@@ -504,10 +567,10 @@ def read_curves(run_dir: str) -> dict:
                     if 'time' in rec:
                         times.append(rec['time'])
                     last_iter = max(last_iter, int(rec.get('iter', 0)))
-    return dict(ap=sorted(ap.items()),
-                loss=sorted((e, float(np.mean(v))) for e, v in loss.items()),
-                train_compute_s=float(np.median(times) * last_iter)
-                if times else None)
+    return dict(
+        ap=sorted(ap.items()),
+        loss=sorted((e, float(np.mean(v))) for e, v in loss.items()),
+        train_compute_s=float(np.median(times) * last_iter) if times else None)
 
 
 def sigmas() -> np.ndarray:
@@ -517,7 +580,10 @@ def sigmas() -> np.ndarray:
     return np.asarray(meta['sigmas'], np.float64)
 
 
-def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
+def run_poses(bench: Bench,
+              row: str,
+              ckpt: str,
+              ann_file: str,
               edit_pipeline=None,
               img_dir: Optional[str] = None) -> Dict[int, np.ndarray]:
     """Every pose a top-down model gives for each box of ``ann_file``
@@ -530,9 +596,12 @@ def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
     _, _, cfg_path, kind, _ = ROWS[row]
     cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
     ds_cfg = cfg.test_dataloader.dataset
-    ds_cfg.update(data_root=bench.data_root, ann_file=ann_file,
-                  bbox_file=None, data_prefix=dict(img=osp.relpath(
-                      img_dir or bench.img_dir, bench.data_root) + '/'))
+    ds_cfg.update(
+        data_root=bench.data_root,
+        ann_file=ann_file,
+        bbox_file=None,
+        data_prefix=dict(
+            img=osp.relpath(img_dir or bench.img_dir, bench.data_root) + '/'))
     if edit_pipeline is not None:
         ds_cfg.pipeline = edit_pipeline([dict(t) for t in ds_cfg.pipeline])
     dataset = DATASETS.build(ds_cfg)
@@ -541,8 +610,7 @@ def run_poses(bench: Bench, row: str, ckpt: str, ann_file: str,
     with torch.no_grad():
         for start in range(0, len(dataset), 32):
             batch = pseudo_collate([
-                dataset[i] for i in range(start, min(start + 32,
-                                                     len(dataset)))
+                dataset[i] for i in range(start, min(start + 32, len(dataset)))
             ])
             for sample in model.test_step(batch):
                 out[sample.metainfo['id']] = np.asarray(
@@ -568,7 +636,11 @@ def directed_pairs(pairs):
 # --------------------------------------------------------------------------
 # the evaluations of one run
 # --------------------------------------------------------------------------
-def topdown_aps(bench: Bench, row: str, seed: int, ckpt: str, ctx: dict,
+def topdown_aps(bench: Bench,
+                row: str,
+                seed: int,
+                ckpt: str,
+                ctx: dict,
                 cue: Optional[str] = None) -> dict:
     """AP all / crowded (GT boxes), crowded with the occluded people's boxes
     removed, and AP by occlusion level. ``cue``: HintPose's test-time cue
@@ -587,25 +659,36 @@ def topdown_aps(bench: Bench, row: str, seed: int, ckpt: str, ctx: dict,
 
     def run_all():
         prefix = osp.join(run_dir, f'results_all{tag}')
-        m = evaluate(cfg_path, ckpt, bench.data_root, bench.val_ann, None,
-                     osp.join(run_dir, 'eval'), edit_pipeline=edit(False),
-                     cfg_edit=bench.cfg_edit(kind, row),
-                     autocast=bench.autocast,
-                     outfile_prefix=prefix)
+        m = evaluate(
+            cfg_path,
+            ckpt,
+            bench.data_root,
+            bench.val_ann,
+            None,
+            osp.join(run_dir, 'eval'),
+            edit_pipeline=edit(False),
+            cfg_edit=bench.cfg_edit(kind, row),
+            autocast=bench.autocast,
+            outfile_prefix=prefix)
         res = prefix + '.keypoints.json'
         gt = COCO(bench.val_ann)
-        return dict(all=m['coco/AP'],
-                    crowded=coco_keypoint_ap(gt, res, ctx['crowded_ids']),
-                    by_occlusion=ap_by_occlusion(bench.val_ann, res,
-                                                 run_dir))
+        return dict(
+            all=m['coco/AP'],
+            crowded=coco_keypoint_ap(gt, res, ctx['crowded_ids']),
+            by_occlusion=ap_by_occlusion(bench.val_ann, res, run_dir))
 
     out = dict(bench.cached(run_dir, f'ap{tag}', run_all))
     if cue in (None, 'bottomup'):
         out['crowded_front'] = bench.cached(
             run_dir, f'ap_front{tag}', lambda: evaluate(
-                cfg_path, ckpt, bench.data_root, ctx['crowded_gt'],
-                ctx['front_boxes'], osp.join(run_dir, 'eval'),
-                edit_pipeline=edit(True), cfg_edit=bench.cfg_edit(kind, row),
+                cfg_path,
+                ckpt,
+                bench.data_root,
+                ctx['crowded_gt'],
+                ctx['front_boxes'],
+                osp.join(run_dir, 'eval'),
+                edit_pipeline=edit(True),
+                cfg_edit=bench.cfg_edit(kind, row),
                 autocast=bench.autocast)['coco/AP'])
     return out
 
@@ -633,8 +716,12 @@ def recall_on_pairs(bench: Bench, row: str, seed: int, ckpt: str,
     return bench.cached(bench.run_dir(row, seed), 'instance_recall', fn)
 
 
-def cue_switching(bench: Bench, row: str, seed: int, ckpt: str,
-                  ctx: dict, split: str = 'val') -> dict:
+def cue_switching(bench: Bench,
+                  row: str,
+                  seed: int,
+                  ckpt: str,
+                  ctx: dict,
+                  split: str = 'val') -> dict:
     """``cue_switch`` rates: each pair box run with a cue on its own person
     and one on the other (each person's labelled joint nearest its centroid
     inside the box). The stock model takes no cue: its one pose is scored
@@ -687,10 +774,9 @@ def bottomup_results(bench: Bench, row: str, seed: int, ckpt: str,
     """A bottom-up model on whole validation images: AP all / crowded / by
     occlusion / by people per image, and people emitted per image. The
     sequential decoder is decoded both ways (steps; steps x parts)."""
-    from pycocotools.coco import COCO
+    from mmpose.apis import init_model
     from seqdecoder_evidence import ap_by_people, predict_all, true_counts
 
-    from mmpose.apis import init_model
     from mmpose_occlusion.evaluation import count_confusion
     _, _, cfg_path, kind, _ = ROWS[row]
     run_dir = bench.run_dir(row, seed)
@@ -704,18 +790,20 @@ def bottomup_results(bench: Bench, row: str, seed: int, ckpt: str,
         for name, locate in decodings.items():
             gt, results, counts = predict_all(model, bench.val_ann,
                                               bench.img_dir, locate)
-            res_file = write_json(results, osp.join(
-                run_dir, f'results_{name or "all"}.json'))
+            res_file = write_json(
+                results, osp.join(run_dir, f'results_{name or "all"}.json'))
             truth = true_counts(gt)
             ids = sorted(truth)
             entry = dict(
                 all=coco_keypoint_ap(gt, res_file) if results else 0.0,
                 crowded=coco_keypoint_ap(gt, res_file, ctx['crowded_ids'])
                 if results else 0.0,
-                by_occlusion=ap_by_occlusion(bench.val_ann, res_file,
-                                             run_dir) if results else {},
-                by_people={n: v[0] for n, v in ap_by_people(
-                    gt, res_file).items()} if results else {},
+                by_occlusion=ap_by_occlusion(bench.val_ann, res_file, run_dir)
+                if results else {},
+                by_people={
+                    n: v[0]
+                    for n, v in ap_by_people(gt, res_file).items()
+                } if results else {},
                 counts=count_confusion([truth[i] for i in ids],
                                        [counts[i] for i in ids]))
             out[name or 'default'] = entry
@@ -743,19 +831,27 @@ def layout_row(bench: Bench, path: str, pose_fn=None) -> dict:
     pooled ``filter_seeds``, coarse poses simulated or ``pose_fn``'s."""
     import benchmark_proposal_filter as bpf
     seeds = filter_seeds(bench)
-    data = [d for seed in seeds
-            for d in bpf.layouts(path, seed, pose_fn=pose_fn)]
+    data = [
+        d for seed in seeds for d in bpf.layouts(path, seed, pose_fn=pose_fn)
+    ]
     people, boxes_in, rows, _ = bpf.evaluate(path, data, repeats=0)
-    table = {label: dict(runs=runs, recall=rec)
-             for label, runs, rec, _ in rows}
+    table = {
+        label: dict(runs=runs, recall=rec)
+        for label, runs, rec, _ in rows
+    }
     best = bpf.best_nms(rows)[0]
     filt = table[bpf.DEFAULT_LABEL]
     alg1 = table[bpf.ALGORITHM1]
     return dict(
-        images=len(data), people=people, boxes=boxes_in, seeds=len(seeds),
-        filter_recall=filt['recall'], filter_runs_per_person=filt['runs'],
+        images=len(data),
+        people=people,
+        boxes=boxes_in,
+        seeds=len(seeds),
+        filter_recall=filt['recall'],
+        filter_runs_per_person=filt['runs'],
         algorithm1_recall=alg1['recall'],
-        algorithm1_runs_per_person=alg1['runs'], best_nms=best,
+        algorithm1_runs_per_person=alg1['runs'],
+        best_nms=best,
         best_nms_recall=table[best]['recall'],
         best_nms_runs_per_person=table[best]['runs'])
 
@@ -769,8 +865,8 @@ def filter_layouts(bench: Bench, ae_poses=None) -> dict:
     files = {'synthetic': bench.val_ann}
     for name, path in (('coco_mini_val', bpf.REAL_FILES[0]),
                        ('coco_mini_train', bpf.REAL_FILES[1]),
-                       ('ochuman', bpf.REAL_FILES[2]),
-                       ('crowdpose', bpf.REAL_FILES[3])):
+                       ('ochuman', bpf.REAL_FILES[2]), ('crowdpose',
+                                                        bpf.REAL_FILES[3])):
         real = osp.join(bench.args.real_root, osp.relpath(path, bpf.REAL))
         if osp.isfile(real):
             files[name] = real
@@ -792,8 +888,7 @@ def seqdec_filter(bench: Bench) -> dict:
 
     from mmpose_occlusion.proposals import CoarsePoseFilter
     run_dir = bench.run_dir('seqdecoder', 0)
-    results = _read_json(osp.join(run_dir, 'results_steps_x_parts.json'),
-                         [])
+    results = _read_json(osp.join(run_dir, 'results_steps_x_parts.json'), [])
     images = _read_json(bench.val_ann, {})['images']
     k = 17
     by_id = {}
@@ -803,31 +898,31 @@ def seqdec_filter(bench: Bench) -> dict:
     poses = {}
     for info in images:
         people = by_id.get(info['id'], [])
-        arr = np.stack(people) if people else np.zeros((0, k, 3),
-                                                        np.float32)
+        arr = np.stack(people) if people else np.zeros((0, k, 3), np.float32)
         poses[info['file_name']] = (arr[..., :2], arr[..., 2])
 
     def fn():
         out = dict(layout=layout_row(bench, bench.val_ann, poses.get))
         source = CachedPoses(None)
         for name, p in poses.items():
-            source.cache[_key(mmcv.imread(osp.join(bench.img_dir,
-                                                   name)))] = p
+            source.cache[_key(mmcv.imread(osp.join(bench.img_dir, name)))] = p
         _, _, cfg_path, kind, _ = ROWS['detposenet']
-        ap, runs = run_chain(cfg_path, bench.train('detposenet', 0),
-                             CoarsePoseFilter(pose_source=source),
-                             bench.val_ann, bench.img_dir,
-                             osp.join(run_dir, 'chain_filter_seqdec.json'),
-                             cfg_edit=bench.cfg_edit(kind, 'detposenet'),
-                             device=bench.device)
+        ap, runs = run_chain(
+            cfg_path,
+            bench.train('detposenet', 0),
+            CoarsePoseFilter(pose_source=source),
+            bench.val_ann,
+            bench.img_dir,
+            osp.join(run_dir, 'chain_filter_seqdec.json'),
+            cfg_edit=bench.cfg_edit(kind, 'detposenet'),
+            device=bench.device)
         out['chain'] = dict(ap=ap, runs_per_person=runs)
         return out
 
     return bench.cached(run_dir, 'filter_seqdec', fn)
 
 
-def chain_aps(bench: Bench, row: str, seed: int, ckpt: str,
-              ctx: dict) -> dict:
+def chain_aps(bench: Bench, row: str, seed: int, ckpt: str, ctx: dict) -> dict:
     """The crowd chain on the validation images (simulated detections):
     COCO AP and pose runs per person with box NMS and with the coarse-pose
     filter on the AE model's poses."""
@@ -842,11 +937,15 @@ def chain_aps(bench: Bench, row: str, seed: int, ckpt: str,
         def fn(stage=stage):
             proposal = BoxNMS(0.5) if stage == 'nms' else CoarsePoseFilter(
                 pose_source=ctx['ae_pose_source']())
-            ap, runs = run_chain(cfg_path, ckpt, proposal, bench.val_ann,
-                                 bench.img_dir,
-                                 osp.join(run_dir, f'chain_{stage}.json'),
-                                 cfg_edit=bench.cfg_edit(kind, row),
-                                 device=bench.device)
+            ap, runs = run_chain(
+                cfg_path,
+                ckpt,
+                proposal,
+                bench.val_ann,
+                bench.img_dir,
+                osp.join(run_dir, f'chain_{stage}.json'),
+                cfg_edit=bench.cfg_edit(kind, row),
+                device=bench.device)
             return dict(ap=ap, runs_per_person=runs)
 
         out[stage] = bench.cached(run_dir, f'chain_{stage}', fn)
@@ -869,16 +968,30 @@ def decay_effect(bench: Bench, row: str, seed: int, ckpt: str) -> dict:
             bench.cfg_edit(kind, row)(cfg)
             cfg.model.test_cfg.secondary_score_decay = decay
 
-        gt = bench.cached(run_dir, f'decay_{decay}_gt', lambda edit=edit: (
-            evaluate(cfg_path, ckpt, bench.data_root, bench.val_ann, None,
-                     osp.join(run_dir, 'eval'), cfg_edit=edit,
-                     autocast=bench.autocast)['coco/AP']))
+        gt = bench.cached(
+            run_dir,
+            f'decay_{decay}_gt',
+            lambda edit=edit: (evaluate(
+                cfg_path,
+                ckpt,
+                bench.data_root,
+                bench.val_ann,
+                None,
+                osp.join(run_dir, 'eval'),
+                cfg_edit=edit,
+                autocast=bench.autocast)['coco/AP']))
         det = bench.cached(
-            run_dir, f'decay_{decay}_detections', lambda edit=edit, d=decay:
-            run_chain(cfg_path, ckpt, BoxNMS(0.5), bench.val_ann,
-                      bench.img_dir, osp.join(run_dir,
-                                              f'chain_decay_{d}.json'),
-                      cfg_edit=edit, device=bench.device)[0])
+            run_dir,
+            f'decay_{decay}_detections',
+            lambda edit=edit, d=decay: run_chain(
+                cfg_path,
+                ckpt,
+                BoxNMS(0.5),
+                bench.val_ann,
+                bench.img_dir,
+                osp.join(run_dir, f'chain_decay_{d}.json'),
+                cfg_edit=edit,
+                device=bench.device)[0])
         out[str(decay)] = dict(gt_boxes=gt, detections=det)
     return out
 
@@ -909,24 +1022,28 @@ def cost(bench: Bench) -> dict:
         w, h = cfg.codec['input_size']
         model = build_model_from_cfg(cfg, device)
         models[row] = model
-        inputs[row] = torch.randn(8 if kind == 'topdown' else 1, 3, h, w,
-                                  device=device)
+        inputs[row] = torch.randn(
+            8 if kind == 'topdown' else 1, 3, h, w, device=device)
     # the sequential decoder runs one step per person and a stop step
     steps = int(np.ceil(people)) + 1
-    fns = {row: (lambda m=m, x=inputs[row]: m(x, None, mode='tensor'))
-           for row, m in models.items()}
-    fns['seqdecoder'] = (lambda m=models['seqdecoder'], x=inputs[
-        'seqdecoder']: m.head(m.extract_feat(x), steps))
-    t = interleaved_median_ms(fns, repeats=1 if bench.args.quick else 5,
-                              cuda=device == 'cuda')
+    fns = {
+        row: (lambda m=m, x=inputs[row]: m(x, None, mode='tensor'))
+        for row, m in models.items()
+    }
+    fns['seqdecoder'] = (lambda m=models['seqdecoder'], x=inputs['seqdecoder']:
+                         m.head(m.extract_feat(x), steps))
+    t = interleaved_median_ms(
+        fns, repeats=1 if bench.args.quick else 5, cuda=device == 'cuda')
     p0, t0 = count_params(models['stock']), t['stock']
     out = dict(people_per_image=people, batch_topdown=8)
     for row, model in models.items():
         kind = ROWS[row][3]
         ref = t0 if kind == 'topdown' else t0 / 8 * people
-        out[row] = dict(params=count_params(model),
-                        params_ratio=count_params(model) / p0,
-                        latency_ms=t[row], latency_ratio=t[row] / ref)
+        out[row] = dict(
+            params=count_params(model),
+            params_ratio=count_params(model) / p0,
+            latency_ms=t[row],
+            latency_ratio=t[row] / ref)
     return out
 
 
@@ -940,8 +1057,10 @@ def check_checkpoint(cfg_path: str, ckpt: str, cfg_edit: Callable,
     state = CheckpointLoader.load_checkpoint(ckpt, map_location='cpu')
     state = state.get('state_dict', state)
     own = model.state_dict()
-    shapes = [k for k in own if k in state and
-              tuple(state[k].shape) != tuple(own[k].shape)]
+    shapes = [
+        k for k in own
+        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
+    ]
     if shapes:
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
@@ -980,20 +1099,25 @@ def ensure_benchmark_data(bench: Bench) -> None:
         if bench.args.quick else None
     for split in ('train', 'val'):
         if not split_is_complete(bench.data_root, split):
-            generate_split(bench.data_root, split,
-                           bench.profile[f'num_{split}'], seed=0, cfg=scene,
-                           progress=not bench.args.quick)
+            generate_split(
+                bench.data_root,
+                split,
+                bench.profile[f'num_{split}'],
+                seed=0,
+                cfg=scene,
+                progress=not bench.args.quick)
 
 
 def make_context(bench: Bench) -> dict:
     subset, _, front_boxes, pairs = crowded_subset(bench.val_ann, 0.5)
     ctx = dict(
-        sigmas=sigmas(), pairs=pairs,
+        sigmas=sigmas(),
+        pairs=pairs,
         crowded_ids=[i['id'] for i in subset['images']],
-        crowded_gt=write_json(subset, osp.join(bench.work_dir,
-                                               'crowded_gt.json')),
-        front_boxes=write_json(front_boxes, osp.join(
-            bench.work_dir, 'crowded_front_boxes.json')),
+        crowded_gt=write_json(subset,
+                              osp.join(bench.work_dir, 'crowded_gt.json')),
+        front_boxes=write_json(
+            front_boxes, osp.join(bench.work_dir, 'crowded_front_boxes.json')),
         people=len(subset['annotations']),
         crowded_images=len(subset['images']))
     ctx['pair_gt'] = pair_annotations(bench, pairs)
@@ -1014,9 +1138,13 @@ def ae_context(bench: Bench, ctx: dict) -> None:
     cfg = load_cfg(cfg_path, bench.cfg_edit(kind))
     run_dir = bench.run_dir('bottomup_ae', 0)
     # one cue per person the AE model found (BottomupCueSource's default)
-    source = BottomupCueSource.from_config(cfg, ckpt, device=bench.device,
-                                           mode='poses', threshold=0.1,
-                                           max_per_box=3)
+    source = BottomupCueSource.from_config(
+        cfg,
+        ckpt,
+        device=bench.device,
+        mode='poses',
+        threshold=0.1,
+        max_per_box=3)
 
     def cue_fn(image, boxes):
         return source(osp.join(bench.img_dir, image['file_name']), boxes)[0]
@@ -1025,8 +1153,11 @@ def ae_context(bench: Bench, ctx: dict) -> None:
     for name, bbox in (('all', None), ('front', ctx['front_boxes'])):
         path = osp.join(run_dir, f'cues_{source.mode}_{name}.json')
         if not osp.isfile(path):
-            write_cue_file(cue_fn, bench.val_ann if bbox is None else
-                           ctx['crowded_gt'], path, bbox_file=bbox)
+            write_cue_file(
+                cue_fn,
+                bench.val_ann if bbox is None else ctx['crowded_gt'],
+                path,
+                bbox_file=bbox)
         files[name] = path
     ctx['cue_files'] = files
     poses = CachedPoses(BottomupPoseSource(source.model))
@@ -1047,9 +1178,10 @@ def agg(values) -> Optional[dict]:
     values = [v for v in values if v is not None]
     if not values:
         return None
-    return dict(mean=float(np.mean(values)),
-                spread=float(np.max(values) - np.min(values)),
-                runs=[float(v) for v in values])
+    return dict(
+        mean=float(np.mean(values)),
+        spread=float(np.max(values) - np.min(values)),
+        runs=[float(v) for v in values])
 
 
 def agg_tree(per_seed: List[dict]) -> dict:
@@ -1068,35 +1200,47 @@ def agg_tree(per_seed: List[dict]) -> dict:
     return out
 
 
-def row_base(bench: Bench, row: str, seeds: List[int],
+def row_base(bench: Bench,
+             row: str,
+             seeds: List[int],
              epochs: Optional[int] = None) -> dict:
     section, label, cfg_path, kind, _ = ROWS[row]
-    timing = [_read_json(osp.join(bench.run_dir(row, s, epochs),
-                                  'timing.json'), {}) for s in seeds]
-    curves = {str(s): read_curves(bench.run_dir(row, s, epochs))
-              for s in seeds}
-    return dict(label=label, config=cfg_path, kind=kind, seeds=seeds,
-                epochs=epochs or bench.row_epochs(row), curves=curves,
-                train_compute_s=[c['train_compute_s'] or 0.0
-                                 for c in curves.values()],
-                train_s=[t.get('train_s', 0.0) for t in timing],
-                eval_s=[t.get('eval_s', 0.0) for t in timing])
+    timing = [
+        _read_json(osp.join(bench.run_dir(row, s, epochs), 'timing.json'), {})
+        for s in seeds
+    ]
+    curves = {
+        str(s): read_curves(bench.run_dir(row, s, epochs))
+        for s in seeds
+    }
+    return dict(
+        label=label,
+        config=cfg_path,
+        kind=kind,
+        seeds=seeds,
+        epochs=epochs or bench.row_epochs(row),
+        curves=curves,
+        train_compute_s=[c['train_compute_s'] or 0.0 for c in curves.values()],
+        train_s=[t.get('train_s', 0.0) for t in timing],
+        eval_s=[t.get('eval_s', 0.0) for t in timing])
 
 
-def topdown_row(bench: Bench, row: str, ctx: dict, cue=None,
+def topdown_row(bench: Bench,
+                row: str,
+                ctx: dict,
+                cue=None,
                 switch: bool = False) -> dict:
     seeds = bench.seeds(row)
     ckpts = [bench.train(row, s) for s in seeds]
     out = row_base(bench, row, seeds)
-    out['ap'] = agg_tree([topdown_aps(bench, row, s, c, ctx, cue)
-                          for s, c in zip(seeds, ckpts)])
-    out['instance_recall'] = agg_tree([
-        recall_on_pairs(bench, row, s, c, ctx) for s, c in zip(seeds, ckpts)
+    out['ap'] = agg_tree([
+        topdown_aps(bench, row, s, c, ctx, cue) for s, c in zip(seeds, ckpts)
     ])
+    out['instance_recall'] = agg_tree(
+        [recall_on_pairs(bench, row, s, c, ctx) for s, c in zip(seeds, ckpts)])
     if switch:
         out['cue_switch'] = agg_tree([
-            cue_switching(bench, row, s, c, ctx)
-            for s, c in zip(seeds, ckpts)
+            cue_switching(bench, row, s, c, ctx) for s, c in zip(seeds, ckpts)
         ])
     return out
 
@@ -1114,8 +1258,7 @@ def section_stock(bench: Bench, ctx: dict) -> dict:
     check = not bench.args.no_budget_check
     for epochs in budget_epochs(bench) if check else []:
         bench.train('stock', 0, epochs)
-    out = dict(rows=dict(stock=topdown_row(bench, 'stock', ctx,
-                                           switch=True)))
+    out = dict(rows=dict(stock=topdown_row(bench, 'stock', ctx, switch=True)))
     if not check:
         return out
     base = out['rows']['stock']['ap']['all']
@@ -1123,15 +1266,24 @@ def section_stock(bench: Bench, ctx: dict) -> dict:
     for epochs in budget_epochs(bench):
         ckpt = bench.train('stock', 0, epochs)
         run_dir = bench.run_dir('stock', 0, epochs)
-        ap = bench.cached(run_dir, 'ap_all', lambda: evaluate(
-            TD, ckpt, bench.data_root, bench.val_ann, None,
-            osp.join(run_dir, 'eval'), cfg_edit=bench.cfg_edit('topdown'),
-            autocast=bench.autocast)['coco/AP'])
-        runs[str(epochs)] = dict(row_base(bench, 'stock', [0], epochs),
-                                 ap_all=ap)
+        ap = bench.cached(
+            run_dir, 'ap_all', lambda: evaluate(
+                TD,
+                ckpt,
+                bench.data_root,
+                bench.val_ann,
+                None,
+                osp.join(run_dir, 'eval'),
+                cfg_edit=bench.cfg_edit('topdown'),
+                autocast=bench.autocast)['coco/AP'])
+        runs[str(epochs)] = dict(
+            row_base(bench, 'stock', [0], epochs), ap_all=ap)
     gain = runs[str(2 * bench.epochs)]['ap_all'] - base['mean']
     out['budget_check'] = dict(
-        epochs=bench.epochs, ap_all_at_budget=base, runs=runs, gain=gain,
+        epochs=bench.epochs,
+        ap_all_at_budget=base,
+        runs=runs,
+        gain=gain,
         converged=bool(abs(gain) <= max(base['spread'], 0.005)))
     return out
 
@@ -1146,10 +1298,15 @@ def section_mipnet(bench: Bench, ctx: dict, results: dict) -> dict:
     for name in ('mipnet_ft_neutral', 'mipnet_ft_official'):
         rows[name] = topdown_row(bench, name, ctx)
     decay = decay_effect(bench, 'mipnet', 0, bench.train('mipnet', 0))
-    return dict(rows=rows, secondary_score_decay=decay,
-                own_recall=rec['own'], other_recall=rec['other'],
-                both_recall=rec['both'], stock_own_recall=srec['own'],
-                stock_other_recall=srec['other'], boxes=rec['n'])
+    return dict(
+        rows=rows,
+        secondary_score_decay=decay,
+        own_recall=rec['own'],
+        other_recall=rec['other'],
+        both_recall=rec['both'],
+        stock_own_recall=srec['own'],
+        stock_other_recall=srec['other'],
+        boxes=rec['n'])
 
 
 def section_hintpose(bench: Bench, ctx: dict, results: dict) -> dict:
@@ -1160,8 +1317,11 @@ def section_hintpose(bench: Bench, ctx: dict, results: dict) -> dict:
         seeds = bench.seeds(row)
         ckpts = [bench.train(row, s) for s in seeds]
         r['ap_cues'] = {
-            cue: agg_tree([topdown_aps(bench, row, s, c, ctx, cue)
-                           for s, c in zip(seeds, ckpts)])
+            cue:
+            agg_tree([
+                topdown_aps(bench, row, s, c, ctx, cue)
+                for s, c in zip(seeds, ckpts)
+            ])
             for cue in ('centre', 'gt')
         }
         r['ap_cues']['bottomup'] = r['ap']
@@ -1181,10 +1341,11 @@ def section_hintpose(bench: Bench, ctx: dict, results: dict) -> dict:
     from hintpose_hops import measure
     ckpt = bench.train('hintpose_3hop', 0)
     run_dir = bench.run_dir('hintpose_3hop', 0)
-    out['hops'] = bench.cached(run_dir, 'hops', lambda: measure(
-        ROWS['hintpose_3hop'][2], ckpt, bench.data_root,
-        bench.cfg_edit('topdown'), 'gt', 2 if bench.args.quick else 50,
-        osp.join(run_dir, 'hops'), bench.autocast))
+    out['hops'] = bench.cached(
+        run_dir, 'hops',
+        lambda: measure(ROWS['hintpose_3hop'][2], ckpt, bench.data_root,
+                        bench.cfg_edit('topdown'), 'gt', 2 if bench.args.quick
+                        else 50, osp.join(run_dir, 'hops'), bench.autocast))
     return out
 
 
@@ -1193,45 +1354,67 @@ def section_detposenet(bench: Bench, ctx: dict) -> dict:
     row = topdown_row(bench, 'detposenet', ctx)
     seeds = bench.seeds('detposenet')
     ckpts = [bench.train('detposenet', s) for s in seeds]
-    row['chain'] = agg_tree([chain_aps(bench, 'detposenet', s, c, ctx)
-                             for s, c in zip(seeds, ckpts)])
-    layouts = bench.cached(bench.run_dir('bottomup_ae', 0), 'filter_layouts',
-                           lambda: filter_layouts(bench, ctx['ae_pose_fn']))
+    row['chain'] = agg_tree([
+        chain_aps(bench, 'detposenet', s, c, ctx)
+        for s, c in zip(seeds, ckpts)
+    ])
+    layouts = bench.cached(
+        bench.run_dir('bottomup_ae', 0), 'filter_layouts',
+        lambda: filter_layouts(bench, ctx['ae_pose_fn']))
     rows = dict(detposenet=row)
     for name in ('detposenet_nomask', 'detposenet_mask_ft'):
         rows[name] = topdown_row(bench, name, ctx)
     return dict(
-        rows=rows, layouts=layouts,
-        filter_recall={k: v['filter_recall'] for k, v in layouts.items()},
-        best_nms_recall={k: v['best_nms_recall']
-                         for k, v in layouts.items()},
-        filter_runs_per_person={k: v['filter_runs_per_person']
-                                for k, v in layouts.items()},
-        chain_ap={k: v['ap'] for k, v in row['chain'].items()})
+        rows=rows,
+        layouts=layouts,
+        filter_recall={
+            k: v['filter_recall']
+            for k, v in layouts.items()
+        },
+        best_nms_recall={
+            k: v['best_nms_recall']
+            for k, v in layouts.items()
+        },
+        filter_runs_per_person={
+            k: v['filter_runs_per_person']
+            for k, v in layouts.items()
+        },
+        chain_ap={
+            k: v['ap']
+            for k, v in row['chain'].items()
+        })
 
 
 def bottomup_row(bench: Bench, row: str, ctx: dict) -> dict:
     seeds = bench.seeds(row)
     ckpts = [bench.train(row, s) for s in seeds]
     out = row_base(bench, row, seeds)
-    per_seed = [bottomup_results(bench, row, s, c, ctx)
-                for s, c in zip(seeds, ckpts)]
+    per_seed = [
+        bottomup_results(bench, row, s, c, ctx) for s, c in zip(seeds, ckpts)
+    ]
     out['decodings'] = {
-        name: agg_tree([{k: v for k, v in r[name].items() if k != 'counts'}
-                        for r in per_seed])
+        name:
+        agg_tree([{
+            k: v
+            for k, v in r[name].items() if k != 'counts'
+        } for r in per_seed])
         for name in per_seed[0]
     }
     out['counts'] = {
-        name: dict(exact=agg([r[name]['counts']['exact'] for r in per_seed]),
-                   within_one=agg([r[name]['counts']['within_one']
-                                   for r in per_seed]),
-                   confusion=[r[name]['counts']['confusion']
-                              for r in per_seed])
+        name:
+        dict(
+            exact=agg([r[name]['counts']['exact'] for r in per_seed]),
+            within_one=agg([r[name]['counts']['within_one']
+                            for r in per_seed]),
+            confusion=[r[name]['counts']['confusion'] for r in per_seed])
         for name in per_seed[0]
     }
     main = 'steps_x_parts' if row == 'seqdecoder' else 'default'
-    out['ap'] = {k: v for k, v in out['decodings'][main].items()
-                 if k in ('all', 'crowded', 'by_occlusion')}
+    out['ap'] = {
+        k: v
+        for k, v in out['decodings'][main].items()
+        if k in ('all', 'crowded', 'by_occlusion')
+    }
     out['main_decoding'] = main
     return out
 
@@ -1239,16 +1422,23 @@ def bottomup_row(bench: Bench, row: str, ctx: dict) -> dict:
 def section_seqdecoder(bench: Bench, ctx: dict) -> dict:
     row = bottomup_row(bench, 'seqdecoder', ctx)
     return dict(
-        rows=dict(seqdecoder=row), filter=seqdec_filter(bench),
-        exact_count_rate={k: v['exact'] for k, v in row['counts'].items()},
-        ap_by_people={k: v['by_people']
-                      for k, v in row['decodings'].items()})
+        rows=dict(seqdecoder=row),
+        filter=seqdec_filter(bench),
+        exact_count_rate={
+            k: v['exact']
+            for k, v in row['counts'].items()
+        },
+        ap_by_people={
+            k: v['by_people']
+            for k, v in row['decodings'].items()
+        })
 
 
 def section_bottomup_ae(bench: Bench, ctx: dict) -> dict:
     row = bottomup_row(bench, 'bottomup_ae', ctx)
-    return dict(rows=dict(bottomup_ae=row),
-                ap_by_people=row['decodings']['default']['by_people'])
+    return dict(
+        rows=dict(bottomup_ae=row),
+        ap_by_people=row['decodings']['default']['by_people'])
 
 
 def _merge_from_disk(bench: Bench, results: dict, done: set) -> None:
@@ -1268,10 +1458,13 @@ def run_sections(bench: Bench, sections, results: dict) -> dict:
         root=osp.relpath(bench.data_root, ROOT),
         train_images=bench.profile['num_train'],
         val_images=bench.profile['num_val'],
-        crowded_images=ctx['crowded_images'], crowded_people=ctx['people'],
+        crowded_images=ctx['crowded_images'],
+        crowded_people=ctx['people'],
         pairs=len(ctx['pairs']))
-    order = ['stock', 'bottomup_ae', 'mipnet', 'hintpose', 'detposenet',
-             'seqdecoder', 'cost']
+    order = [
+        'stock', 'bottomup_ae', 'mipnet', 'hintpose', 'detposenet',
+        'seqdecoder', 'cost'
+    ]
     done = {'meta', 'data'}  # what this process has written
     for name in order:
         if name not in sections:
@@ -1293,12 +1486,13 @@ def run_sections(bench: Bench, sections, results: dict) -> dict:
             sec = section_bottomup_ae(bench, ctx)
         else:
             sec = cost(bench)
-        sec['measured'] = dict(date=time.strftime('%Y-%m-%d'),
-                               epochs=bench.epochs,
-                               profile=bench.profile_name,
-                               scale=bench.profile['scale'],
-                               autocast=bench.autocast,
-                               section_wall_s=time.time() - t0)
+        sec['measured'] = dict(
+            date=time.strftime('%Y-%m-%d'),
+            epochs=bench.epochs,
+            profile=bench.profile_name,
+            scale=bench.profile['scale'],
+            autocast=bench.autocast,
+            section_wall_s=time.time() - t0)
         results[name] = _jsonable(sec)
         done.add(name)
         _merge_from_disk(bench, results, done)
@@ -1399,11 +1593,12 @@ def write_report(bench: Bench, results: dict) -> str:
         'for every row. Figures are COCO AP x 100 (pycocotools); '
         '"a ±b": mean of the seeds ± half their spread.',
         '',
-        'Sections measured: ' + (', '.join(
-            f'`{n}` ({results[n]["measured"]["date"]})' for n in SECTIONS
-            if n in results) or 'none') + '; not yet: ' + (', '.join(
-                f'`{n}`' for n in SECTIONS if n not in results) or 'none')
-        + '.',
+        'Sections measured: ' +
+        (', '.join(f'`{n}` ({results[n]["measured"]["date"]})'
+                   for n in SECTIONS if n in results) or 'none') +
+        '; not yet: ' +
+        (', '.join(f'`{n}`'
+                   for n in SECTIONS if n not in results) or 'none') + '.',
         '',
         '| method | seeds | AP all | AP crowded | AP crowded, occluded boxes '
         'removed | crowded vs stock | mechanism | params x | latency x |',
@@ -1418,9 +1613,9 @@ def write_report(bench: Bench, results: dict) -> str:
         lines.append(
             f'| {r["label"]} | {len(r["seeds"])} | {fmt(ap.get("all"))} | '
             f'{fmt(ap.get("crowded"))} | {fmt(ap.get("crowded_front"))} | '
-            f'{vs} | {mechanism_text(name, results)} | '
-            + (f'{c["params_ratio"]:.2f} | {c["latency_ratio"]:.2f} |'
-               if c else '- | - |'))
+            f'{vs} | {mechanism_text(name, results)} | ' +
+            (f'{c["params_ratio"]:.2f} | {c["latency_ratio"]:.2f} |'
+             if c else '- | - |'))
     lines += [
         '',
         'HintPose rows: cues from the bottom-up model, one per person it '
@@ -1436,27 +1631,32 @@ def write_report(bench: Bench, results: dict) -> str:
     if budget:
         e = budget['epochs']
         pts = [f'{e} epochs (seeds 0, 1): {fmt(budget["ap_all_at_budget"])}'
-               ] + [f'{k} epochs (seed 0): {fmt(r["ap_all"])}'
-                    for k, r in sorted(budget['runs'].items(),
-                                       key=lambda kv: int(kv[0]))]
+               ] + [
+                   f'{k} epochs (seed 0): {fmt(r["ap_all"])}'
+                   for k, r in sorted(
+                       budget['runs'].items(), key=lambda kv: int(kv[0]))
+               ]
         lines += [
             '', '#### Budget', '',
             'The stock model\'s AP on all validation images at the budget, '
             'at half of it and at twice it (each run with its own cosine '
             'schedule): ' + '; '.join(pts) + '. Twice the budget gives '
-            f'{100 * budget["gain"]:+.1f} AP: '
-            + ('inside the seed spread (or 0.5 AP), so the budget has '
-               'converged.' if budget['converged'] else
-               'more than the seed spread: the budget has NOT converged.'),
-            '', f'![learning curves]({rel}/{osp.basename(plots["curves"])})'
+            f'{100 * budget["gain"]:+.1f} AP: ' +
+            ('inside the seed spread (or 0.5 AP), so the budget has '
+             'converged.' if budget['converged'] else
+             'more than the seed spread: the budget has NOT converged.'), '',
+            f'![learning curves]({rel}/{osp.basename(plots["curves"])})'
         ]
     mip = results.get('mipnet')
     if mip:
         lines += [
-            '', '#### MIPNet: the second person of a box', '',
+            '',
+            '#### MIPNet: the second person of a box',
+            '',
             f'{mip["boxes"]} boxes of people whose box overlaps another '
             'person\'s with IoU >= 0.5. A pose finds a person at OKS >= 0.5 '
-            'when it fits that person better than the other.', '',
+            'when it fits that person better than the other.',
+            '',
             '| model | own person found | other person found | both |',
             '| --- | --- | --- | --- |',
             f'| stock | {fmt(mip["stock_own_recall"])} % | '
@@ -1495,12 +1695,14 @@ def write_report(bench: Bench, results: dict) -> str:
             sw = hint['rows'][row]['cue_switch']
             lines.append(f'| {rows[row]["label"]} | {fmt(sw["own"])} % | '
                          f'{fmt(sw["switch"])} % | {fmt(sw["both"])} % |')
-        lines += ['', '| model | cues | AP all | AP crowded |',
-                  '| --- | --- | --- | --- |']
+        lines += [
+            '', '| model | cues | AP all | AP crowded |',
+            '| --- | --- | --- | --- |'
+        ]
         for row in ('hintpose_1hop', 'hintpose_3hop'):
             for cue, name in (('bottomup', 'bottom-up (one per person)'),
-                              ('centre', 'box centre'),
-                              ('gt', 'ground truth')):
+                              ('centre', 'box centre'), ('gt',
+                                                         'ground truth')):
                 a = hint['rows'][row]['ap_cues'][cue]
                 lines.append(f'| {rows[row]["label"]} | {name} | '
                              f'{fmt(a["all"])} | {fmt(a["crowded"])} |')
@@ -1512,19 +1714,20 @@ def write_report(bench: Bench, results: dict) -> str:
                 'truth cues, all validation images), with the BatchNorm '
                 'running statistics as trained (shared by the hops) and '
                 're-estimated over 50 training batches, shared or per hop '
-                '(tools/analysis/hintpose_hops.py):', '',
-                '| statistics | ' + ' | '.join(
-                    f'hop {h}' for h in range(1, n + 1)) + ' |',
-                '| --- ' * (n + 1) + '|'
+                '(tools/analysis/hintpose_hops.py):', '', '| statistics | ' +
+                ' | '.join(f'hop {h}'
+                           for h in range(1, n + 1)) + ' |', '| --- ' *
+                (n + 1) + '|'
             ] + [
-                f'| {name} | ' + ' | '.join(f'{100 * a:.1f}' for a in aps)
-                + ' |' for name, aps in hops.items()
+                f'| {name} | ' + ' | '.join(f'{100 * a:.1f}'
+                                            for a in aps) + ' |'
+                for name, aps in hops.items()
             ]
     det = results.get('detposenet')
     if det:
         lines += [
-            '', '#### DetPoseNet: the coarse-pose filter against box NMS',
-            '', 'Simulated detections (jitter 5 %, 80 % duplicated, one '
+            '', '#### DetPoseNet: the coarse-pose filter against box NMS', '',
+            'Simulated detections (jitter 5 %, 80 % duplicated, one '
             'false positive per image, 5 % missed) on each layout; coarse '
             'poses simulated from the annotations, or the AE model\'s; '
             f'{len(filter_seeds(bench))} simulation seeds pooled (people: '
@@ -1574,19 +1777,20 @@ def write_report(bench: Bench, results: dict) -> str:
             f'{fmt(seq["exact_count_rate"]["steps_x_parts"])} % of the '
             'validation images (within one: '
             f'{fmt(r["counts"]["steps_x_parts"]["within_one"])} %).', '',
-            '| decoding | ' + ' | '.join(f'{n} people' for n in ns)
-            + ' | all |', '| --- ' * (len(ns) + 2) + '|'
+            '| decoding | ' + ' | '.join(f'{n} people'
+                                         for n in ns) + ' | all |',
+            '| --- ' * (len(ns) + 2) + '|'
         ]
         for dec, name in (('steps', 'steps (paper)'),
                           ('steps_x_parts', 'steps x parts (ours)')):
             d = r['decodings'][dec]
-            lines.append(f'| {name} | ' + ' | '.join(
-                fmt(d['by_people'].get(n)) for n in ns)
-                + f' | {fmt(d["all"])} |')
+            lines.append(f'| {name} | ' +
+                         ' | '.join(fmt(d['by_people'].get(n))
+                                    for n in ns) + f' | {fmt(d["all"])} |')
         if ae:
-            lines.append('| Associative Embedding (reference) | ' + ' | '.join(
-                fmt(ae.get(n)) for n in ns) + ' | '
-                + fmt(rows['bottomup_ae']['ap']['all']) + ' |')
+            lines.append('| Associative Embedding (reference) | ' +
+                         ' | '.join(fmt(ae.get(n)) for n in ns) + ' | ' +
+                         fmt(rows['bottomup_ae']['ap']['all']) + ' |')
     bins = [f'{lo}-{hi}' for lo, hi in OCCLUSION_BINS]
     lines += [] if not rows else [
         '', '#### AP by occlusion level', '',
@@ -1601,8 +1805,10 @@ def write_report(bench: Bench, results: dict) -> str:
         lines.append(f'| {r["label"]} | ' + ' | '.join(
             fmt((occ.get(b) or {}).get('ap')) for b in bins) + ' |')
     if rows:
-        lines += ['', f'![AP by occlusion]({rel}/'
-                  f'{osp.basename(plots["occlusion"])})']
+        lines += [
+            '', f'![AP by occlusion]({rel}/'
+            f'{osp.basename(plots["occlusion"])})'
+        ]
     if cost_sec:
         lines += [
             '', '#### Cost', '',
@@ -1652,9 +1858,10 @@ def replace_block(path: str, profile: str, lines: List[str]) -> str:
     the rest of the file is kept); written atomically."""
     start = f'<!-- benchmark:{profile}:start -->'
     end = f'<!-- benchmark:{profile}:end -->'
-    block = '\n'.join([start, '<!-- written by tools/analysis/'
-                       'crowd_benchmark.py: do not edit by hand -->'] +
-                      lines + [end])
+    block = '\n'.join([
+        start, '<!-- written by tools/analysis/'
+        'crowd_benchmark.py: do not edit by hand -->'
+    ] + lines + [end])
     text = ''
     if osp.isfile(path):
         with open(path) as f:
@@ -1678,10 +1885,9 @@ def make_plots(bench: Bench, results: dict) -> Dict[str, str]:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     suffix = '' if bench.profile_name == 'cpu' else f'_{bench.profile_name}'
-    paths = dict(curves=osp.join(bench.out_dir,
-                                 f'learning_curves{suffix}.png'),
-                 occlusion=osp.join(bench.out_dir,
-                                    f'ap_vs_occlusion{suffix}.png'))
+    paths = dict(
+        curves=osp.join(bench.out_dir, f'learning_curves{suffix}.png'),
+        occlusion=osp.join(bench.out_dir, f'ap_vs_occlusion{suffix}.png'))
     rows = all_rows(results)
     budget = results.get('stock', {}).get('budget_check')
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -1691,18 +1897,25 @@ def make_plots(bench: Bench, results: dict) -> Dict[str, str]:
     for i, (label, curves) in enumerate(series):
         color = f'C{i % 10}'
         for j, (seed, c) in enumerate(curves.items()):
-            kw = dict(color=color, ls='-' if j == 0 else '--',
-                      label=label if j == 0 else None)
+            kw = dict(
+                color=color,
+                ls='-' if j == 0 else '--',
+                label=label if j == 0 else None)
             if c['ap']:
                 e, a = zip(*c['ap'])
                 ax1.plot(e, [100 * v for v in a], marker='o', ms=3, **kw)
             if c['loss']:
                 e, v = zip(*c['loss'])
                 ax2.plot(e, v, **kw)
-    ax1.set(xlabel='epoch', ylabel='validation AP (x100)',
-            title='Validation AP during training (dashed: 2nd seed)')
-    ax2.set(xlabel='epoch', ylabel='mean training loss', yscale='log',
-            title='Training loss')
+    ax1.set(
+        xlabel='epoch',
+        ylabel='validation AP (x100)',
+        title='Validation AP during training (dashed: 2nd seed)')
+    ax2.set(
+        xlabel='epoch',
+        ylabel='mean training loss',
+        yscale='log',
+        title='Training loss')
     ax1.legend(fontsize=7)
     ax1.grid(alpha=0.3)
     ax2.grid(alpha=0.3)
@@ -1712,19 +1925,25 @@ def make_plots(bench: Bench, results: dict) -> Dict[str, str]:
     plt.close(fig)
 
     bins = [f'{lo}-{hi}' for lo, hi in OCCLUSION_BINS]
-    names = ['0' if b == '0.0-0.0' else f'({b.replace("-", ", ")}]'
-             for b in bins]
+    names = [
+        '0' if b == '0.0-0.0' else f'({b.replace("-", ", ")}]' for b in bins
+    ]
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for i, r in enumerate(rows.values()):
         occ = r.get('ap', {}).get('by_occlusion', {})
         ys = [(occ.get(b) or {}).get('ap') for b in bins]
-        ys = [100 * y['mean'] if isinstance(y, dict) else np.nan
-              for y in ys]
-        ax.plot(range(len(bins)), ys, marker='o', label=r['label'],
-                color=f'C{i % 10}')
+        ys = [100 * y['mean'] if isinstance(y, dict) else np.nan for y in ys]
+        ax.plot(
+            range(len(bins)),
+            ys,
+            marker='o',
+            label=r['label'],
+            color=f'C{i % 10}')
     ax.set_xticks(range(len(bins)), names)
-    ax.set(xlabel='share of labelled keypoints hidden by others',
-           ylabel='AP (x100)', title='AP against occlusion level')
+    ax.set(
+        xlabel='share of labelled keypoints hidden by others',
+        ylabel='AP (x100)',
+        title='AP against occlusion level')
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -1737,8 +1956,10 @@ def check_profile_stamp(bench: Bench) -> None:
     """The work directory's runs are reused only by the profile that made
     them: ``profile.json`` there records its data, scale and loaders, and a
     different profile refuses to resume (its checkpoints would not fit)."""
-    stamp = {k: v for k, v in bench.profile.items()
-             if k not in ('epochs', 'val_points')}
+    stamp = {
+        k: v
+        for k, v in bench.profile.items() if k not in ('epochs', 'val_points')
+    }
     path = osp.join(bench.work_dir, 'profile.json')
     if osp.exists(path):
         old = _read_json(path, None)
@@ -1764,12 +1985,15 @@ def plan(bench: Bench, iters: int) -> dict:
     for row, (_, label, cfg_path, kind, seeds) in ROWS.items():
         cfg = load_cfg(cfg_path, bench.cfg_edit(kind, row))
         cfg.work_dir = osp.join(bench.work_dir, 'plan', row)
-        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters,
-                             val_interval=iters + 1)
-        cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0,
-                                    by_epoch=False)]
+        cfg.train_cfg = dict(
+            type='IterBasedTrainLoop', max_iters=iters, val_interval=iters + 1)
+        cfg.param_scheduler = [
+            dict(type='ConstantLR', factor=1.0, by_epoch=False)
+        ]
         cfg.default_hooks.checkpoint = dict(
-            type='CheckpointHook', interval=iters + 1, by_epoch=False,
+            type='CheckpointHook',
+            interval=iters + 1,
+            by_epoch=False,
             save_last=False)
         cfg.resume = False
         cfg.custom_hooks = []  # the curriculum needs epochs
@@ -1791,7 +2015,10 @@ def plan(bench: Bench, iters: int) -> dict:
                 if last[0] is not None:
                     waits.append(time.perf_counter() - last[0])
 
-            def after_train_iter(self, runner, batch_idx, data_batch=None,
+            def after_train_iter(self,
+                                 runner,
+                                 batch_idx,
+                                 data_batch=None,
                                  outputs=None):
                 now = time.perf_counter()
                 if last[0] is not None:
@@ -1806,10 +2033,12 @@ def plan(bench: Bench, iters: int) -> dict:
         n_iter = len(runner.train_dataloader)
         runs = seeds * bench.row_epochs(row) + (
             sum(budget_epochs(bench)) if row == 'stock' else 0)
-        out[row] = dict(s_per_iter=per_iter, data_wait_s=wait,
-                        iters_per_epoch=n_iter,
-                        min_per_epoch=per_iter * n_iter / 60,
-                        projected_min=per_iter * n_iter * runs / 60)
+        out[row] = dict(
+            s_per_iter=per_iter,
+            data_wait_s=wait,
+            iters_per_epoch=n_iter,
+            min_per_epoch=per_iter * n_iter / 60,
+            projected_min=per_iter * n_iter * runs / 60)
     total = sum(r['projected_min'] for r in out.values())
     print(f'\n[benchmark] plan, profile {bench.profile_name}: '
           f'{bench.epochs} epochs, autocast {bench.autocast}\n')
@@ -1833,8 +2062,9 @@ def main(argv=None) -> dict:
             and not torch.cuda.is_available()):
         raise SystemExit('crowd_benchmark: --device cuda, but torch sees no '
                          'CUDA GPU (torch.cuda.is_available() is False)')
-    import mmpose_occlusion  # noqa: F401
     from mmengine.registry import init_default_scope
+
+    import mmpose_occlusion  # noqa: F401
     init_default_scope('mmpose')
     bench = Bench(args)
     os.makedirs(bench.work_dir, exist_ok=True)
@@ -1846,20 +2076,23 @@ def main(argv=None) -> dict:
     results = _read_json(bench.results_file, {}) if keep else {}
     if not args.report_only:
         results['meta'] = dict(
-            command='python tools/analysis/crowd_benchmark.py' + (
-                ' ' + ' '.join(argv if argv is not None else sys.argv[1:])
-            ).rstrip(),
-            date=time.strftime('%Y-%m-%d'), profile=bench.profile_name,
-            epochs=bench.epochs, autocast=bench.autocast,
-            device=bench.device, torch=torch.__version__,
-            device_name=(torch.cuda.get_device_name(0) if bench.device ==
-                         'cuda' else f'CPU, {torch.get_num_threads()} '
+            command='python tools/analysis/crowd_benchmark.py' +
+            (' ' +
+             ' '.join(argv if argv is not None else sys.argv[1:])).rstrip(),
+            date=time.strftime('%Y-%m-%d'),
+            profile=bench.profile_name,
+            epochs=bench.epochs,
+            autocast=bench.autocast,
+            device=bench.device,
+            torch=torch.__version__,
+            device_name=(torch.cuda.get_device_name(0) if bench.device
+                         == 'cuda' else f'CPU, {torch.get_num_threads()} '
                          'threads'))
         for name, sec in results.items():
             m = sec.get('measured') if isinstance(sec, dict) else None
             here = (bench.epochs, bench.profile_name, bench.profile['scale'])
-            if m and name not in sections and (
-                    m['epochs'], m['profile'], m.get('scale')) != here:
+            if m and name not in sections and (m['epochs'], m['profile'],
+                                               m.get('scale')) != here:
                 raise SystemExit(
                     f'crowd_benchmark: {bench.results_file} holds section '
                     f'{name!r} measured at {m["epochs"]} epochs '

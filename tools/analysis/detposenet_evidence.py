@@ -27,20 +27,24 @@ import os
 import os.path as osp
 
 import numpy as np
-
 from evidence_common import (DEFAULT_DATA_ROOT, ROOT, coco_ap, coco_results,
                              ensure_data, load_cfg, train, write_report)
 
 CONFIGS = {
-    'stock': 'configs/baseline/'
+    'stock':
+    'configs/baseline/'
     'td-hm_hrnet-w16-small_1xb32-6e_synthcrowd-128x96.py',
-    'detposenet': 'configs/detposenet/'
+    'detposenet':
+    'configs/detposenet/'
     'td-hm_hrnet-w16-small-detposenet_1xb32-6e_synthcrowd-128x96.py',
-    'nomask': 'configs/detposenet/'
+    'nomask':
+    'configs/detposenet/'
     'td-hm_hrnet-w16-small-detposenet-nomask_1xb32-6e_synthcrowd-128x96.py',
-    'nosa': 'configs/detposenet/'
+    'nosa':
+    'configs/detposenet/'
     'td-hm_hrnet-w16-small-detposenet-nosa_1xb32-6e_synthcrowd-128x96.py',
-    'bottomup_ae': 'configs/bottomup/'
+    'bottomup_ae':
+    'configs/bottomup/'
     'ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py',
 }
 NAMES = {
@@ -55,11 +59,15 @@ ROWS = [('stock', 'nms'), ('stock', 'filter'), ('detposenet', 'nms'),
         ('nomask', 'filter_min'), ('nosa', 'filter_min'),
         ('stock', 'filter_sim')]
 STAGES = {
-    'nms': 'box NMS (IoU {nms})',
-    'filter': 'coarse-pose filter, AE poses (all)',
-    'filter_min': 'coarse-pose filter, AE poses with instance score >= '
+    'nms':
+    'box NMS (IoU {nms})',
+    'filter':
+    'coarse-pose filter, AE poses (all)',
+    'filter_min':
+    'coarse-pose filter, AE poses with instance score >= '
     '{min_score}',
-    'filter_sim': 'coarse-pose filter, simulated poses (true keypoints, '
+    'filter_sim':
+    'coarse-pose filter, simulated poses (true keypoints, '
     'noisy, hidden ones often lost)',
 }
 
@@ -67,17 +75,21 @@ STAGES = {
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
-    p.add_argument('--work-dir',
-                   default=osp.join(ROOT, 'work_dirs/detposenet_evidence'))
-    p.add_argument('--reuse-from',
-                   default=osp.join(ROOT, 'work_dirs/hintpose_evidence'),
-                   help='a work dir whose stock/ and bottomup_ae/ '
-                   'checkpoints (same configs, same budget) are reused')
+    p.add_argument(
+        '--work-dir', default=osp.join(ROOT, 'work_dirs/detposenet_evidence'))
+    p.add_argument(
+        '--reuse-from',
+        default=osp.join(ROOT, 'work_dirs/hintpose_evidence'),
+        help='a work dir whose stock/ and bottomup_ae/ '
+        'checkpoints (same configs, same budget) are reused')
     p.add_argument('--epochs', type=int, default=6)
     p.add_argument('--nms-iou', type=float, default=0.5)
-    p.add_argument('--pose-min-score', type=float, default=0.3,
-                   help='instance score cut of the AE poses in the '
-                   'filter_min rows')
+    p.add_argument(
+        '--pose-min-score',
+        type=float,
+        default=0.3,
+        help='instance score cut of the AE poses in the '
+        'filter_min rows')
     return p.parse_args()
 
 
@@ -125,18 +137,28 @@ class CachedPoses:
         return self.cache[key]
 
 
-def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file,
-              cfg_edit=None, device='cpu'):
+def run_chain(cfg_path,
+              ckpt,
+              proposal,
+              ann_file,
+              img_dir,
+              out_file,
+              cfg_edit=None,
+              device='cpu'):
     """COCO AP of the chain on every image of ``ann_file``, and runs per
     person. ``cfg_edit`` edits the pose config (``load_cfg``)."""
-    from mmpose_occlusion.utils import Progress
     from pycocotools.coco import COCO
 
     from mmpose_occlusion.apis import CrowdPoseInferencer, SimulatedDetector
+    from mmpose_occlusion.utils import Progress
     chain = CrowdPoseInferencer(
-        load_cfg(cfg_path, cfg_edit), ckpt, box_source=SimulatedDetector(
-            ann_file, jitter=0.05, miss_prob=0.05, dup_prob=0.8,
-            fp_rate=1.0), bbox_thr=0.0, proposal=proposal, device=device)
+        load_cfg(cfg_path, cfg_edit),
+        ckpt,
+        box_source=SimulatedDetector(
+            ann_file, jitter=0.05, miss_prob=0.05, dup_prob=0.8, fp_rate=1.0),
+        bbox_thr=0.0,
+        proposal=proposal,
+        device=device)
     gt = COCO(ann_file)
     results, runs = [], 0
     progress = Progress(len(gt.getImgIds()), 'images')
@@ -144,8 +166,8 @@ def run_chain(cfg_path, ckpt, proposal, ann_file, img_dir, out_file,
         info = gt.loadImgs(img_id)[0]
         r = chain(osp.join(img_dir, info['file_name']))
         runs += len(r['proposals'])
-        results += coco_results(img_id, r['keypoints'],
-                                r['keypoint_scores'], r['scores'])
+        results += coco_results(img_id, r['keypoints'], r['keypoint_scores'],
+                                r['scores'])
         progress.update()
     progress.close()
     return coco_ap(gt, results, out_file), runs / len(gt.getAnnIds())
@@ -171,10 +193,11 @@ def main():
     proposals = dict(
         nms=BoxNMS(args.nms_iou),
         filter=CoarsePoseFilter(pose_source=CachedPoses(ae)),
-        filter_min=CoarsePoseFilter(pose_source=CachedPoses(
-            BottomupPoseSource(ae.model, min_score=args.pose_min_score))),
-        filter_sim=CoarsePoseFilter(pose_source=SimulatedPoses(
-            ann, osp.join(data_root, 'val'))))
+        filter_min=CoarsePoseFilter(
+            pose_source=CachedPoses(
+                BottomupPoseSource(ae.model, min_score=args.pose_min_score))),
+        filter_sim=CoarsePoseFilter(
+            pose_source=SimulatedPoses(ann, osp.join(data_root, 'val'))))
     table = []
     for tag, stage in ROWS:
         ap, runs = run_chain(CONFIGS[tag], ckpts[tag], proposals[stage], ann,
@@ -191,8 +214,8 @@ def main():
         '| --- | --- | --- | --- |'
     ]
     for tag, stage, ap, runs in table:
-        stage_name = STAGES[stage].format(nms=args.nms_iou,
-                                          min_score=args.pose_min_score)
+        stage_name = STAGES[stage].format(
+            nms=args.nms_iou, min_score=args.pose_min_score)
         lines.append(f'| {NAMES[tag]} | {stage_name} | {100 * ap:.1f} | '
                      f'{runs:.2f} |')
     write_report(lines, osp.join(work_dir, 'detposenet_evidence.md'))

@@ -22,8 +22,12 @@ def parse_args():
     p.add_argument('config')
     p.add_argument('checkpoint')
     p.add_argument('image')
-    p.add_argument('--bbox', type=float, nargs=4, required=True,
-                   metavar=('X1', 'Y1', 'X2', 'Y2'))
+    p.add_argument(
+        '--bbox',
+        type=float,
+        nargs=4,
+        required=True,
+        metavar=('X1', 'Y1', 'X2', 'Y2'))
     p.add_argument('--steps', type=int, default=6)
     p.add_argument('--kpt-thr', type=float, default=0.2)
     p.add_argument('--device', default='cpu')
@@ -36,11 +40,14 @@ def soft_lambda_poses(model, image_path, bbox, ts):
     import torch
     from mmcv.transforms import Compose
     from mmengine.dataset import pseudo_collate
+
     from mmpose_occlusion.models import soft_selectors
 
     pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
-    info = dict(img_path=image_path, bbox=np.array([bbox], np.float32),
-                bbox_score=np.ones(1, np.float32))
+    info = dict(
+        img_path=image_path,
+        bbox=np.array([bbox], np.float32),
+        bbox_score=np.ones(1, np.float32))
     info.update(model.dataset_meta)
     batch = model.data_preprocessor(pseudo_collate([pipeline(info)]), False)
     with torch.no_grad():
@@ -54,9 +61,9 @@ def soft_lambda_poses(model, image_path, bbox, ts):
 def main():
     args = parse_args()
     import cv2
+    from mmpose.apis import init_model
 
     import mmpose_occlusion  # noqa: F401
-    from mmpose.apis import init_model
     from mmpose_occlusion.models import MIPNetPoseEstimator
 
     if not osp.isfile(args.image):

@@ -34,8 +34,12 @@ def ensure_data(data_root: str) -> str:
     return data_root
 
 
-def bottomup_target_batch(model, codec: dict, data_root: str, split: str,
-                          num_images: int, training: bool = False) -> dict:
+def bottomup_target_batch(model,
+                          codec: dict,
+                          data_root: str,
+                          split: str,
+                          num_images: int,
+                          training: bool = False) -> dict:
     """The first ``num_images`` images of the synthetic ``split`` with
     their bottom-up targets from ``codec`` (whole images resized to the
     input, no augmentation, MMPose's heatmap mask), through ``model``'s data
@@ -44,17 +48,25 @@ def bottomup_target_batch(model, codec: dict, data_root: str, split: str,
     from mmpose.registry import DATASETS
     pipeline = [
         dict(type='LoadImage'),
-        dict(type='BottomupRandomAffine', input_size=codec['input_size'],
-             rotate_factor=0, scale_prob=0, shift_prob=0),
+        dict(
+            type='BottomupRandomAffine',
+            input_size=codec['input_size'],
+            rotate_factor=0,
+            scale_prob=0,
+            shift_prob=0),
         dict(type='GenerateTarget', encoder=codec),
         dict(type='BottomupGetHeatmapMask'),
         dict(type='PackPoseInputs')
     ]
     dataset = DATASETS.build(
-        dict(type='CocoDataset', data_mode='bottomup', data_root=data_root,
-             ann_file=f'annotations/person_keypoints_{split}.json',
-             data_prefix=dict(img=f'{split}/'), pipeline=pipeline,
-             indices=num_images))
+        dict(
+            type='CocoDataset',
+            data_mode='bottomup',
+            data_root=data_root,
+            ann_file=f'annotations/person_keypoints_{split}.json',
+            data_prefix=dict(img=f'{split}/'),
+            pipeline=pipeline,
+            indices=num_images))
     return model.data_preprocessor(
         pseudo_collate([dataset[i] for i in range(len(dataset))]),
         training=training)
@@ -108,17 +120,17 @@ def crowded_subset(val_ann: str, iou_thr: float):
             continue
         keep_images.add(img_id)
         for a in anns:
-            det = dict(image_id=img_id, category_id=1, bbox=a['bbox'],
-                       score=1.0)
+            det = dict(
+                image_id=img_id, category_id=1, bbox=a['bbox'], score=1.0)
             all_boxes.append(det)
             if a['id'] not in hidden:
                 front_boxes.append(det)
-    subset = dict(coco,
-                  images=[i for i in coco['images'] if i['id'] in keep_images],
-                  annotations=[
-                      a for a in coco['annotations']
-                      if a['image_id'] in keep_images
-                  ])
+    subset = dict(
+        coco,
+        images=[i for i in coco['images'] if i['id'] in keep_images],
+        annotations=[
+            a for a in coco['annotations'] if a['image_id'] in keep_images
+        ])
     return subset, all_boxes, front_boxes, pairs
 
 
@@ -151,7 +163,8 @@ def stretch_schedule(cfg, epochs: int) -> None:
     cfg.train_cfg.max_epochs = epochs
 
 
-def use_autocast(cfg, dtype: Optional[str],
+def use_autocast(cfg,
+                 dtype: Optional[str],
                  channels_last: bool = True) -> None:
     """Train with ``AutocastOptimWrapper`` (channels-last weights by
     default) and validate/test with the autocast loops in ``dtype`` (None:
@@ -175,9 +188,14 @@ def own_visualizer(cfg) -> None:
         cfg.visualizer.name = f'visualizer@{cfg.work_dir}@{time.time_ns()}'
 
 
-def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
-          resumable: bool = False, seed: Optional[int] = None,
-          autocast: Optional[str] = None, val_interval: Optional[int] = None,
+def train(cfg_path: str,
+          work_dir: str,
+          data_root: str,
+          epochs: int,
+          resumable: bool = False,
+          seed: Optional[int] = None,
+          autocast: Optional[str] = None,
+          val_interval: Optional[int] = None,
           cfg_edit: Optional[Callable] = None) -> str:
     """Train ``cfg_path`` (relative to the repository) for ``epochs`` on the
     data at ``data_root``, or reuse ``work_dir/epoch_{epochs}.pth``.
@@ -202,8 +220,10 @@ def train(cfg_path: str, work_dir: str, data_root: str, epochs: int,
     # the scripts evaluate instead, unless a learning curve is asked for
     cfg.train_cfg.val_interval = val_interval or epochs + 1
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=1 if resumable else epochs,
-        save_best=None, max_keep_ckpts=2 if resumable else -1)
+        type='CheckpointHook',
+        interval=1 if resumable else epochs,
+        save_best=None,
+        max_keep_ckpts=2 if resumable else -1)
     cfg.resume = resumable
     if seed is not None:
         cfg.randomness = dict(seed=seed)
@@ -259,10 +279,15 @@ def coco_results(img_id, keypoints, keypoint_scores, scores) -> list:
     import numpy as np
     out = []
     for kp, ks, s in zip(keypoints, keypoint_scores, scores):
-        flat = np.concatenate([np.asarray(kp, np.float64),
-                               np.asarray(ks, np.float64)[:, None]], 1)
-        out.append(dict(image_id=img_id, category_id=1, score=float(s),
-                        keypoints=flat.reshape(-1).tolist()))
+        flat = np.concatenate(
+            [np.asarray(kp, np.float64),
+             np.asarray(ks, np.float64)[:, None]], 1)
+        out.append(
+            dict(
+                image_id=img_id,
+                category_id=1,
+                score=float(s),
+                keypoints=flat.reshape(-1).tolist()))
     return out
 
 

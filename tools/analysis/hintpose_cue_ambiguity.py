@@ -32,21 +32,24 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data  # noqa
 
-CONFIG = osp.join(ROOT, 'configs/hintpose/td-hm_hrnet-w16-small-hintpose-'
-                  'cue_1xb32-6e_synthcrowd-128x96.py')
+CONFIG = osp.join(
+    ROOT, 'configs/hintpose/td-hm_hrnet-w16-small-hintpose-'
+    'cue_1xb32-6e_synthcrowd-128x96.py')
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('config', nargs='?', default=CONFIG)
-    p.add_argument('--jitters', type=float, nargs='+',
-                   default=[0.0, 0.5, 1.5])
+    p.add_argument('--jitters', type=float, nargs='+', default=[0.0, 0.5, 1.5])
     p.add_argument('--samples', type=int, default=600)
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
     return p.parse_args(argv)
 
 
-def ambiguity(cfg, data_root: str, jitter: float, samples: int,
+def ambiguity(cfg,
+              data_root: str,
+              jitter: float,
+              samples: int,
               seed: int = 0) -> dict:
     """Share of wrong-person cues on ``samples`` training samples (those
     with 2+ labelled people in the crop count)."""
@@ -77,37 +80,43 @@ def ambiguity(cfg, data_root: str, jitter: float, samples: int,
         point = cue._gt_point(r)
         if point is None:
             continue
-        dist = [np.linalg.norm(kpts[j][labelled[j]] - point[0], axis=1).min()
-                if labelled[j].any() else np.inf for j in range(len(kpts))]
+        dist = [
+            np.linalg.norm(kpts[j][labelled[j]] - point[0], axis=1).min()
+            if labelled[j].any() else np.inf for j in range(len(kpts))
+        ]
         target = r['cue_target']
         other = min(d for j, d in enumerate(dist) if j != target)
         wrong += other < dist[target]
         to_target.append(dist[target])
         to_other.append(other)
     n = len(to_target)
-    return dict(samples=n, wrong=wrong / max(n, 1),
-                to_target=float(np.median(to_target)) if n else None,
-                to_other=float(np.median(to_other)) if n else None,
-                input_size=tuple(r['input_size']))
+    return dict(
+        samples=n,
+        wrong=wrong / max(n, 1),
+        to_target=float(np.median(to_target)) if n else None,
+        to_other=float(np.median(to_other)) if n else None,
+        input_size=tuple(r['input_size']))
 
 
 def main(argv=None):
     args = parse_args(argv)
-    import mmpose_occlusion  # noqa: F401
+    import crowd_benchmark as cb
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    import crowd_benchmark as cb
+    import mmpose_occlusion  # noqa: F401
     init_default_scope('mmpose')
     # the synthetic set is made when missing; another root (e.g. COCO with
     # a COCO config) is read as it is
-    data_root = (ensure_data(args.data_root) if osp.abspath(
-        args.data_root) == osp.abspath(DEFAULT_DATA_ROOT) else
-                 osp.abspath(args.data_root) + '/')
+    data_root = (
+        ensure_data(args.data_root) if osp.abspath(args.data_root)
+        == osp.abspath(DEFAULT_DATA_ROOT) else osp.abspath(args.data_root) +
+        '/')
     sizes = [('config', None)]
     if args.config == CONFIG:
-        sizes.append(('cpu profile', cb.profile_cfg_edit(
-            cb.PROFILES['cpu'], 'topdown', False)))
+        sizes.append(('cpu profile',
+                      cb.profile_cfg_edit(cb.PROFILES['cpu'], 'topdown',
+                                          False)))
     rows = []
     for label, edit in sizes:
         for jitter in args.jitters:

@@ -33,19 +33,22 @@ import os
 import os.path as osp
 
 import numpy as np
-
 from evidence_common import (DEFAULT_DATA_ROOT, ROOT, crowded_subset,
                              ensure_data, evaluate, train, write_json,
                              write_report)
 
 CONFIGS = {
-    'stock': 'configs/baseline/'
+    'stock':
+    'configs/baseline/'
     'td-hm_hrnet-w16-small_1xb32-6e_synthcrowd-128x96.py',
-    'hintpose_1hop': 'configs/hintpose/'
+    'hintpose_1hop':
+    'configs/hintpose/'
     'td-hm_hrnet-w16-small-hintpose-cue_1xb32-6e_synthcrowd-128x96.py',
-    'hintpose_3hop': 'configs/hintpose/'
+    'hintpose_3hop':
+    'configs/hintpose/'
     'td-hm_hrnet-w16-small-hintpose_1xb32-6e_synthcrowd-128x96.py',
-    'bottomup_ae': 'configs/bottomup/'
+    'bottomup_ae':
+    'configs/bottomup/'
     'ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py',
 }
 NAMES = {
@@ -64,21 +67,30 @@ CUE_MODES = {
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
-    p.add_argument('--work-dir',
-                   default=osp.join(ROOT, 'work_dirs/hintpose_evidence'))
+    p.add_argument(
+        '--work-dir', default=osp.join(ROOT, 'work_dirs/hintpose_evidence'))
     p.add_argument('--epochs', type=int, default=6)
     p.add_argument('--iou', type=float, default=0.5)
-    p.add_argument('--cue-thr', type=float, default=0.1,
-                   help='bottom-up peak threshold')
-    p.add_argument('--max-cues', type=int, default=3,
-                   help='bottom-up cues per box at most')
-    p.add_argument('--cue-mode', choices=('poses', 'peaks'), default='poses',
-                   help='bottom-up cues: one per grouped person (poses) or '
-                   'local heatmap peaks (peaks, the report\'s wording)')
-    p.add_argument('--min-distance', type=float, default=None,
-                   help='cues of a box closer than this (image pixels) to a '
-                   'stronger one are dropped (default 12 for peaks, 0 for '
-                   'poses)')
+    p.add_argument(
+        '--cue-thr', type=float, default=0.1, help='bottom-up peak threshold')
+    p.add_argument(
+        '--max-cues',
+        type=int,
+        default=3,
+        help='bottom-up cues per box at most')
+    p.add_argument(
+        '--cue-mode',
+        choices=('poses', 'peaks'),
+        default='poses',
+        help='bottom-up cues: one per grouped person (poses) or '
+        'local heatmap peaks (peaks, the report\'s wording)')
+    p.add_argument(
+        '--min-distance',
+        type=float,
+        default=None,
+        help='cues of a box closer than this (image pixels) to a '
+        'stronger one are dropped (default 12 for peaks, 0 for '
+        'poses)')
     return p.parse_args()
 
 
@@ -117,8 +129,14 @@ def oks(pred, ann, sigmas):
     one annotation (over its labelled keypoints, at its area)."""
     from mmpose_occlusion.proposals import pose_oks
     gt = np.asarray(ann['keypoints'], np.float32).reshape(-1, 3)
-    return pose_oks(pred[:, :2], np.ones(len(gt)), gt[:, :2], gt[:, 2],
-                    ann['area'], sigmas, score_thr=0)
+    return pose_oks(
+        pred[:, :2],
+        np.ones(len(gt)),
+        gt[:, :2],
+        gt[:, 2],
+        ann['area'],
+        sigmas,
+        score_thr=0)
 
 
 def cue_switching(cfg_path, ckpt, data_root, pairs, work_dir):
@@ -147,41 +165,48 @@ def cue_switching(cfg_path, ckpt, data_root, pairs, work_dir):
 
     cfg = Config.fromfile(osp.join(ROOT, cfg_path))
     ds_cfg = cfg.test_dataloader.dataset
-    ds_cfg.update(data_root=data_root, ann_file=ann_file, bbox_file=None,
-                  data_prefix=dict(img='val/'))
-    has_cue = any(t['type'] == 'GenerateInstanceCue'
-                  for t in ds_cfg.pipeline)
+    ds_cfg.update(
+        data_root=data_root,
+        ann_file=ann_file,
+        bbox_file=None,
+        data_prefix=dict(img='val/'))
+    has_cue = any(t['type'] == 'GenerateInstanceCue' for t in ds_cfg.pipeline)
     if has_cue:
-        ds_cfg.pipeline = cue_pipeline('bottomup', cue_file)(
-            [dict(t) for t in ds_cfg.pipeline])
+        ds_cfg.pipeline = cue_pipeline(
+            'bottomup', cue_file)([dict(t) for t in ds_cfg.pipeline])
     dataset = DATASETS.build(ds_cfg)
     model = init_model(cfg, ckpt, device='cpu')
     sigmas = dataset.metainfo['sigmas']
     hits = np.zeros((len(dataset), 2), bool)
     for start in range(0, len(dataset), 32):
         batch = pseudo_collate(
-            [dataset[i] for i in range(start, min(start + 32,
-                                                  len(dataset)))])
+            [dataset[i] for i in range(start, min(start + 32, len(dataset)))])
         for j, sample in enumerate(model.test_step(batch)):
             own, other = anns[sample.metainfo['id']]
             kpts = sample.pred_instances.keypoints
             if not has_cue:  # one pose, counted for both cues
                 kpts = np.repeat(kpts[:1], 2, axis=0)
-            for c, (want, not_want) in enumerate(((own, other),
-                                                  (other, own))):
-                hits[start + j, c] = oks(kpts[c], want, sigmas) > oks(
-                    kpts[c], not_want, sigmas)
-    return dict(n=len(hits), own=hits[:, 0].mean(), switch=hits[:, 1].mean(),
-                both=(hits[:, 0] & hits[:, 1]).mean())
+            for c, (want, not_want) in enumerate(((own, other), (other, own))):
+                hits[start + j, c] = oks(kpts[c], want,
+                                         sigmas) > oks(kpts[c], not_want,
+                                                       sigmas)
+    return dict(
+        n=len(hits),
+        own=hits[:, 0].mean(),
+        switch=hits[:, 1].mean(),
+        both=(hits[:, 0] & hits[:, 1]).mean())
 
 
 def bottomup_cue_file(cfg_path, ckpt, data_root, ann_file, out_file, args):
     from mmpose_occlusion.apis import BottomupCueSource, write_cue_file
     source = BottomupCueSource.from_config(
-        osp.join(ROOT, cfg_path), ckpt, mode=args.cue_mode,
-        threshold=args.cue_thr, max_per_box=args.max_cues,
-        min_distance=(args.min_distance if args.min_distance is not None
-                      else 12.0 if args.cue_mode == 'peaks' else 0.0))
+        osp.join(ROOT, cfg_path),
+        ckpt,
+        mode=args.cue_mode,
+        threshold=args.cue_thr,
+        max_per_box=args.max_cues,
+        min_distance=(args.min_distance if args.min_distance is not None else
+                      12.0 if args.cue_mode == 'peaks' else 0.0))
     img_dir = osp.join(data_root, 'val')
 
     def cue_fn(image, boxes):
@@ -221,11 +246,14 @@ def main():
             ap[(NAMES[tag], set_name)] = m['coco/AP']
         for tag in ('hintpose_1hop', 'hintpose_3hop'):
             for mode, mode_name in CUE_MODES.items():
-                m = evaluate(CONFIGS[tag], ckpts[tag], data_root, ann_file,
-                             None,
-                             osp.join(work_dir,
-                                      f'eval_{tag}_{mode}_{set_name}'),
-                             edit_pipeline=cue_pipeline(mode, cue_file))
+                m = evaluate(
+                    CONFIGS[tag],
+                    ckpts[tag],
+                    data_root,
+                    ann_file,
+                    None,
+                    osp.join(work_dir, f'eval_{tag}_{mode}_{set_name}'),
+                    edit_pipeline=cue_pipeline(mode, cue_file))
                 ap[(f'{NAMES[tag]}, cues: {mode_name}', set_name)] = \
                     m['coco/AP']
 
@@ -233,8 +261,8 @@ def main():
     for tag in ('stock', 'hintpose_1hop', 'hintpose_3hop'):
         tag_dir = osp.join(work_dir, f'switch_{tag}')
         os.makedirs(tag_dir, exist_ok=True)
-        switch[tag] = cue_switching(CONFIGS[tag], ckpts[tag], data_root,
-                                    pairs, tag_dir)
+        switch[tag] = cue_switching(CONFIGS[tag], ckpts[tag], data_root, pairs,
+                                    tag_dir)
 
     n_crowded = len(subset['images'])
     lines = [

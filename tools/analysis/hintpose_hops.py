@@ -42,18 +42,26 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('config')
     p.add_argument('checkpoint')
-    p.add_argument('--data-root',
-                   default=osp.join(ROOT, 'data', 'synthetic_crowd'))
-    p.add_argument('--cue', choices=('centre', 'gt'), default='gt',
-                   help='test cue: the box centre, or the ground-truth '
-                   'joint nearest the person\'s centroid')
-    p.add_argument('--profile', choices=('none', 'cpu', 'cuda'),
-                   default='none',
-                   help="the crowd benchmark's sizing of its checkpoints")
-    p.add_argument('--bn-batches', type=int, default=50,
-                   help='training batches for the re-estimated statistics')
-    p.add_argument('--work-dir',
-                   default=osp.join(ROOT, 'work_dirs', 'hintpose_hops'))
+    p.add_argument(
+        '--data-root', default=osp.join(ROOT, 'data', 'synthetic_crowd'))
+    p.add_argument(
+        '--cue',
+        choices=('centre', 'gt'),
+        default='gt',
+        help='test cue: the box centre, or the ground-truth '
+        'joint nearest the person\'s centroid')
+    p.add_argument(
+        '--profile',
+        choices=('none', 'cpu', 'cuda'),
+        default='none',
+        help="the crowd benchmark's sizing of its checkpoints")
+    p.add_argument(
+        '--bn-batches',
+        type=int,
+        default=50,
+        help='training batches for the re-estimated statistics')
+    p.add_argument(
+        '--work-dir', default=osp.join(ROOT, 'work_dirs', 'hintpose_hops'))
     p.add_argument('--out', default=None, help='JSON of the table')
     return p.parse_args(argv)
 
@@ -66,8 +74,7 @@ def make_cfg_edit(args):
     def edit(cfg):
         if base is not None:
             base(cfg)
-        for name in ('train_dataloader', 'val_dataloader',
-                     'test_dataloader'):
+        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             cfg[name].num_workers = 0
             cfg[name].persistent_workers = False
 
@@ -111,15 +118,19 @@ def reestimate(model, loader, batches: int, per_hop: bool) -> None:
     model.eval()
 
 
-def measure(config: str, checkpoint: str, data_root: str, cfg_edit,
-            cue: str = 'gt', bn_batches: int = 50, work_dir: str = '.',
+def measure(config: str,
+            checkpoint: str,
+            data_root: str,
+            cfg_edit,
+            cue: str = 'gt',
+            bn_batches: int = 50,
+            work_dir: str = '.',
             autocast=None) -> dict:
     """AP x 1 of every hop: ``{'as trained': [...], 're-estimated,
     shared': [...], 're-estimated, per hop': [...]}`` (ground-truth boxes
     of ``data_root``'s validation set; ``cfg_edit`` as ``load_cfg``'s)."""
     import torch
     from mmengine.runner import Runner, save_checkpoint
-
     from mmpose.apis import init_model
     val_ann = osp.join(data_root, 'annotations/person_keypoints_val.json')
 
@@ -133,8 +144,7 @@ def measure(config: str, checkpoint: str, data_root: str, cfg_edit,
     def with_data(cfg):
         if cfg_edit is not None:
             cfg_edit(cfg)
-        for name in ('train_dataloader', 'val_dataloader',
-                     'test_dataloader'):
+        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             cfg[name].dataset.data_root = data_root
 
     cfg = load_cfg(config, with_data)
@@ -148,10 +158,16 @@ def measure(config: str, checkpoint: str, data_root: str, cfg_edit,
                 cfg.model.backbone.hop_norm = hop_norm
                 cfg.model.test_cfg.output_hop = hop
 
-            metrics = evaluate(config, ckpt, data_root, val_ann, None,
-                               osp.join(work_dir, 'eval'),
-                               edit_pipeline=cue_pipeline, cfg_edit=edit,
-                               autocast=autocast)
+            metrics = evaluate(
+                config,
+                ckpt,
+                data_root,
+                val_ann,
+                None,
+                osp.join(work_dir, 'eval'),
+                edit_pipeline=cue_pipeline,
+                cfg_edit=edit,
+                autocast=autocast)
             out.append(metrics['coco/AP'])
         return out
 
@@ -185,15 +201,19 @@ def main(argv=None):
     hops = len(rows['as trained'])
     print(f'\nAP x 100 of each hop ({args.cue} cues, ground-truth boxes, '
           f'{args.data_root}):\n')
-    print('| BatchNorm statistics | ' + ' | '.join(
-        f'hop {h}' for h in range(1, hops + 1)) + ' |')
+    print('| BatchNorm statistics | ' +
+          ' | '.join(f'hop {h}' for h in range(1, hops + 1)) + ' |')
     print('| --- ' * (hops + 1) + '|')
     for name, aps in rows.items():
-        print(f'| {name} | ' + ' | '.join(f'{100 * a:.1f}' for a in aps) +
-              ' |')
-    result = dict(config=args.config, checkpoint=args.checkpoint,
-                  cue=args.cue, bn_batches=args.bn_batches, ap=rows,
-                  wall_s=time.time() - t0)
+        print(f'| {name} | ' + ' | '.join(f'{100 * a:.1f}'
+                                          for a in aps) + ' |')
+    result = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        cue=args.cue,
+        bn_batches=args.bn_batches,
+        ap=rows,
+        wall_s=time.time() - t0)
     if args.out:
         write_json(result, args.out, indent=1)
     return result

@@ -49,17 +49,29 @@ BASE_ROW = 'hintpose_1hop'
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--variants', nargs='+', default=['0.5/1', '0'],
-                   help='JITTER or JITTER/SIGMA, cue-map pixels')
-    p.add_argument('--out', default=osp.join(ROOT, 'docs', 'hintpose',
-                                             'jitter_sweep.json'))
-    p.add_argument('--train-pairs', type=int, default=0,
-                   help='also measure the cue-switch rates on the first N '
-                   'crowded pairs of the training images')
-    p.add_argument('--seed', type=int, default=0,
-                   help='train and measure this seed of every variant')
-    p.add_argument('--quick', action='store_true',
-                   help="the benchmark's quick profile (tiny data, 1 epoch)")
+    p.add_argument(
+        '--variants',
+        nargs='+',
+        default=['0.5/1', '0'],
+        help='JITTER or JITTER/SIGMA, cue-map pixels')
+    p.add_argument(
+        '--out',
+        default=osp.join(ROOT, 'docs', 'hintpose', 'jitter_sweep.json'))
+    p.add_argument(
+        '--train-pairs',
+        type=int,
+        default=0,
+        help='also measure the cue-switch rates on the first N '
+        'crowded pairs of the training images')
+    p.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='train and measure this seed of every variant')
+    p.add_argument(
+        '--quick',
+        action='store_true',
+        help="the benchmark's quick profile (tiny data, 1 epoch)")
     return p.parse_args(argv)
 
 
@@ -110,8 +122,8 @@ def parse_variant(text: str, default_sigma: float) -> tuple:
 def variant_row(jitter: float, sigma: float, extra: dict,
                 default_sigma: float) -> str:
     """The run's row name (its work_dir is ``<row>_s<seed>``)."""
-    row = f'{BASE_ROW}_jitter{jitter:g}' + (
-        f'_sigma{sigma:g}' if sigma != default_sigma else '')
+    row = f'{BASE_ROW}_jitter{jitter:g}' + (f'_sigma{sigma:g}'
+                                            if sigma != default_sigma else '')
     if 'cue_stages' in extra:
         row += '_stages' + ''.join(map(str, extra['cue_stages']))
     if 'other_prob' in extra:
@@ -137,9 +149,10 @@ def config_other_prob(cfg_path: str) -> float:
     """``ChooseCueTarget.other_prob`` of a HintPose config's training
     pipeline (0 without that transform)."""
     cfg = cb.load_cfg(cfg_path, None)
-    return float(next((t.get('other_prob', 0.5)
-                       for t in cfg.train_dataloader.dataset.pipeline
-                       if t['type'] == 'ChooseCueTarget'), 0.0))
+    return float(
+        next((t.get('other_prob', 0.5)
+              for t in cfg.train_dataloader.dataset.pipeline
+              if t['type'] == 'ChooseCueTarget'), 0.0))
 
 
 def set_cue(jitter=None, sigma=None, cue_stages=None, other_prob=None):
@@ -152,8 +165,10 @@ def set_cue(jitter=None, sigma=None, cue_stages=None, other_prob=None):
         if cue_stages is not None:
             cfg.model.backbone.cue_stages = tuple(cue_stages)
         if other_prob is not None:
-            chosen = [t for t in cfg.train_dataloader.dataset.pipeline
-                      if t['type'] == 'ChooseCueTarget']
+            chosen = [
+                t for t in cfg.train_dataloader.dataset.pipeline
+                if t['type'] == 'ChooseCueTarget'
+            ]
             if not chosen:
                 raise ValueError('set_cue: the training pipeline has no '
                                  'ChooseCueTarget')
@@ -188,8 +203,7 @@ class CueBench(cb.Bench):
 
     def cfg_edit(self, kind: str, row=None):
         base = super().cfg_edit(kind, row)
-        if kind != 'topdown' or (self.cue == (None, None)
-                                 and not self.extra):
+        if kind != 'topdown' or (self.cue == (None, None) and not self.extra):
             return base
         cue = set_cue(*self.cue, **self.extra)
 
@@ -232,31 +246,46 @@ def train_pair_switching(bench: cb.Bench, row: str, seed: int, ckpt: str,
     on? Cached in the run's ``train_pairs<N>/``."""
     ann = osp.join(bench.data_root, 'annotations/person_keypoints_train.json')
     _, _, _, pairs = cb.crowded_subset(ann, 0.5)
-    return cb.cue_switching(bench, row, seed, ckpt,
-                            dict(sigmas=cb.sigmas(), pairs=pairs[:num_pairs]),
-                            split='train')
+    return cb.cue_switching(
+        bench,
+        row,
+        seed,
+        ckpt,
+        dict(sigmas=cb.sigmas(), pairs=pairs[:num_pairs]),
+        split='train')
 
 
-def measure(bench: cb.Bench, row: str, ctx: dict, seed: int = 0,
+def measure(bench: cb.Bench,
+            row: str,
+            ctx: dict,
+            seed: int = 0,
             train_pairs: int = 0) -> dict:
     ckpt = bench.train(row, seed)
-    aps = {cue: cb.topdown_aps(bench, row, seed, ckpt, ctx, cue)
-           for cue in ('bottomup', 'gt')}
+    aps = {
+        cue: cb.topdown_aps(bench, row, seed, ckpt, ctx, cue)
+        for cue in ('bottomup', 'gt')
+    }
     sw = cb.cue_switching(bench, row, seed, ckpt, ctx)
     run_dir = bench.run_dir(row, seed)
     timing = cb._read_json(osp.join(run_dir, 'timing.json'), {})
     extra = {}
     if train_pairs:
         tr = train_pair_switching(bench, row, seed, ckpt, train_pairs)
-        extra = dict(train_cue_switch=tr['switch'],
-                     train_own_followed=tr['own'],
-                     train_both_followed=tr['both'], train_boxes=tr['n'])
+        extra = dict(
+            train_cue_switch=tr['switch'],
+            train_own_followed=tr['own'],
+            train_both_followed=tr['both'],
+            train_boxes=tr['n'])
     return dict(
         extra,
-        row=row, seed=seed, run_dir=osp.relpath(run_dir, ROOT),
+        row=row,
+        seed=seed,
+        run_dir=osp.relpath(run_dir, ROOT),
         trained_on=sitting_devices(run_dir),
-        cue_switch=sw['switch'], own_followed=sw['own'],
-        both_followed=sw['both'], boxes=sw['n'],
+        cue_switch=sw['switch'],
+        own_followed=sw['own'],
+        both_followed=sw['both'],
+        boxes=sw['n'],
         ap_all_bottomup=aps['bottomup']['all'],
         ap_crowded_bottomup=aps['bottomup']['crowded'],
         ap_crowded_gt=aps['gt']['crowded'],
@@ -269,8 +298,9 @@ def main(argv=None) -> dict:
     cb_args = cb.parse_args(['--quick'] if args.quick else [])
     import os
     os.environ.setdefault('CUDA_VISIBLE_DEVICES', '')
-    import mmpose_occlusion  # noqa: F401
     from mmengine.registry import init_default_scope
+
+    import mmpose_occlusion  # noqa: F401
     init_default_scope('mmpose')
     base = CueBench(cb_args)
     cb.check_profile_stamp(base)
@@ -285,18 +315,21 @@ def main(argv=None) -> dict:
             continue
         row = variant_row(jitter, sigma, extra, default[1])
         cb.ROWS[row] = (section, f'{label}, cue jitter {jitter:g}, sigma '
-                        f'{sigma:g}' + ''.join(
-                            f', {k} {v}' for k, v in extra.items()),
+                        f'{sigma:g}' + ''.join(f', {k} {v}'
+                                               for k, v in extra.items()),
                         cfg_path, kind, 1)
-        model_extra = {k: v for k, v in extra.items()
-                       if k not in ('epochs', 'input')}
+        model_extra = {
+            k: v
+            for k, v in extra.items() if k not in ('epochs', 'input')
+        }
         args_v = cb.parse_args(
             (['--quick'] if args.quick else []) +
-            (['--epochs', str(extra['epochs'])] if 'epochs' in extra else
-             []) + (['--scale', 'configs'] if 'input' in extra else []))
-        variants.append((jitter, sigma, extra, row, CueBench(
-            args_v, jitter, None if sigma == default[1] else sigma,
-            **model_extra)))
+            (['--epochs', str(extra['epochs'])] if 'epochs' in extra else []) +
+            (['--scale', 'configs'] if 'input' in extra else []))
+        variants.append(
+            (jitter, sigma, extra, row,
+             CueBench(args_v, jitter, None if sigma == default[1] else sigma,
+                      **model_extra)))
     if args.seed == 0 or any(
             parse_variant(t, default[1]) == default + ({}, )
             for t in args.variants):
@@ -308,23 +341,30 @@ def main(argv=None) -> dict:
     cb.ae_context(base, ctx)
     t0 = time.time()
     out = dict(
-        command='python tools/analysis/hintpose_jitter_sweep.py' + (
-            ' ' + ' '.join(argv if argv is not None else sys.argv[1:])
-        ).rstrip(),
-        date=time.strftime('%Y-%m-%d'), profile=base.profile_name,
-        epochs=base.epochs, scale=base.profile['scale'], config=cfg_path,
-        config_jitter=default[0], config_sigma=default[1],
-        config_other_prob=default_other, seed=args.seed, rows=[])
+        command='python tools/analysis/hintpose_jitter_sweep.py' +
+        (' ' + ' '.join(argv if argv is not None else sys.argv[1:])).rstrip(),
+        date=time.strftime('%Y-%m-%d'),
+        profile=base.profile_name,
+        epochs=base.epochs,
+        scale=base.profile['scale'],
+        config=cfg_path,
+        config_jitter=default[0],
+        config_sigma=default[1],
+        config_other_prob=default_other,
+        seed=args.seed,
+        rows=[])
     for jitter, sigma, extra, row, bench in variants:
         print(f'[jitter sweep] jitter {jitter:g}, sigma {sigma:g} '
               f'{extra}: {row}')
         r = measure(bench, row, ctx, args.seed, args.train_pairs)
-        r.update(jitter=jitter, sigma=sigma,
-                 cue_stages=list(extra.get('cue_stages', ())),
-                 other_prob=extra.get('other_prob', default_other),
-                 epochs=bench.epochs,
-                 input_size='x'.join(map(str, cb.TOPDOWN_SIZES[
-                     bench.profile['scale']][0][::-1])))
+        r.update(
+            jitter=jitter,
+            sigma=sigma,
+            cue_stages=list(extra.get('cue_stages', ())),
+            other_prob=extra.get('other_prob', default_other),
+            epochs=bench.epochs,
+            input_size='x'.join(
+                map(str, cb.TOPDOWN_SIZES[bench.profile['scale']][0][::-1])))
         out['rows'].append(r)
     out['minutes'] = round((time.time() - t0) / 60, 1)
     write_json(out, args.out, indent=1)

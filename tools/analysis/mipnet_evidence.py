@@ -2,7 +2,8 @@
 
 Trains (or reuses) the quickstart's stock model and MIPNet (N = 2) with the
 same data, schedule and budget, then evaluates both on the validation images
-that hold an OCHuman-like pair (two people whose boxes overlap with IoU >= 0.5):
+that hold an OCHuman-like pair (two people whose boxes overlap with
+IoU >= 0.5):
 
 (a) with every ground-truth box, and
 (b) with the boxes of the occluded people removed (every person standing
@@ -28,9 +29,11 @@ from evidence_common import (DEFAULT_DATA_ROOT, ROOT, crowded_subset,
                              write_report)
 
 CONFIGS = {
-    'stock (SimpleBaseline)': 'configs/baseline/'
+    'stock (SimpleBaseline)':
+    'configs/baseline/'
     'td-hm_res18-half_1xb32-6e_synthcrowd-128x96.py',
-    'MIPNet N=2': 'configs/mipnet/'
+    'MIPNet N=2':
+    'configs/mipnet/'
     'td-hm_res18-half-mipnet_1xb32-6e_synthcrowd-128x96.py',
 }
 
@@ -38,8 +41,8 @@ CONFIGS = {
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
-    p.add_argument('--work-dir',
-                   default=osp.join(ROOT, 'work_dirs/mipnet_evidence'))
+    p.add_argument(
+        '--work-dir', default=osp.join(ROOT, 'work_dirs/mipnet_evidence'))
     p.add_argument('--epochs', type=int, default=6)
     p.add_argument('--iou', type=float, default=0.5)
     return p.parse_args()
@@ -53,11 +56,10 @@ def main():
     os.makedirs(args.work_dir, exist_ok=True)
 
     subset, all_boxes, front_boxes, _ = crowded_subset(
-        osp.join(data_root, 'annotations/person_keypoints_val.json'),
-        args.iou)
+        osp.join(data_root, 'annotations/person_keypoints_val.json'), args.iou)
     paths = {}
-    for name, obj in (('gt', subset), ('boxes_all', all_boxes),
-                      ('boxes_front', front_boxes)):
+    for name, obj in (('gt', subset), ('boxes_all', all_boxes), ('boxes_front',
+                                                                 front_boxes)):
         paths[name] = write_json(
             obj, osp.join(args.work_dir, f'crowded_{name}.json'))
 
@@ -68,8 +70,7 @@ def main():
                      args.epochs)
         aps = []
         for boxes in ('boxes_all', 'boxes_front'):
-            m = evaluate(cfg_path, ckpt, data_root, paths['gt'],
-                         paths[boxes],
+            m = evaluate(cfg_path, ckpt, data_root, paths['gt'], paths[boxes],
                          osp.join(args.work_dir, f'{tag}_{boxes}'))
             aps.append(m['coco/AP'])
         rows.append((name, *aps))

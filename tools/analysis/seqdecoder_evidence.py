@@ -63,24 +63,29 @@ from evidence_common import (DEFAULT_DATA_ROOT, ROOT, bottomup_target_batch,
 
 CONFIG = ('configs/seqdecoder/'
           'seqdec_res18-half_1xb16-16e_synthcrowd-128x160.py')
-AE_CONFIG = 'configs/bottomup/ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py'
+AE_CONFIG = ('configs/bottomup/'
+             'ae_hrnet-w16-small_1xb16-6e_synthcrowd-256x256.py')
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-root', default=DEFAULT_DATA_ROOT)
-    p.add_argument('--work-dir',
-                   default=osp.join(ROOT, 'work_dirs/seqdecoder_evidence'))
+    p.add_argument(
+        '--work-dir', default=osp.join(ROOT, 'work_dirs/seqdecoder_evidence'))
     p.add_argument('--epochs', type=int, default=16)
-    p.add_argument('--checkpoint', default=None,
-                   help='a trained checkpoint of the synthetic config (e.g. '
-                   "the crowd benchmark's work_dirs/crowd_benchmark_cpu/"
-                   'seqdecoder_s0/epoch_60.pth) instead of training')
+    p.add_argument(
+        '--checkpoint',
+        default=None,
+        help='a trained checkpoint of the synthetic config (e.g. '
+        "the crowd benchmark's work_dirs/crowd_benchmark_cpu/"
+        'seqdecoder_s0/epoch_60.pth) instead of training')
     p.add_argument('--jitters', type=int, nargs='+', default=[0, 5, 10, 15])
     p.add_argument('--probe-images', type=int, default=40)
-    p.add_argument('--ae-checkpoint',
-                   default=osp.join(ROOT, 'work_dirs/hintpose_evidence/'
-                                    'bottomup_ae/epoch_6.pth'))
+    p.add_argument(
+        '--ae-checkpoint',
+        default=osp.join(
+            ROOT, 'work_dirs/hintpose_evidence/'
+            'bottomup_ae/epoch_6.pth'))
     return p.parse_args()
 
 
@@ -89,9 +94,10 @@ DECODINGS = {'steps (paper)': False, 'steps x parts': True}
 
 def predict_all(model, ann_file, img_dir, locate_by_parts=False):
     """COCO results and the number of people emitted per image."""
-    from mmpose_occlusion.utils import Progress
     from mmpose.apis import inference_bottomup
     from pycocotools.coco import COCO
+
+    from mmpose_occlusion.utils import Progress
     gt = COCO(ann_file)
     if locate_by_parts is not None:
         model.test_cfg['locate_by_parts'] = locate_by_parts
@@ -99,11 +105,11 @@ def predict_all(model, ann_file, img_dir, locate_by_parts=False):
     progress = Progress(len(gt.getImgIds()), 'images')
     for img_id in gt.getImgIds():
         info = gt.loadImgs(img_id)[0]
-        inst = inference_bottomup(
-            model, osp.join(img_dir, info['file_name']))[0].pred_instances
+        inst = inference_bottomup(model, osp.join(
+            img_dir, info['file_name']))[0].pred_instances
         counts[img_id] = len(inst.keypoints)
-        results += coco_results(img_id, inst.keypoints,
-                                inst.keypoint_scores, inst.bbox_scores)
+        results += coco_results(img_id, inst.keypoints, inst.keypoint_scores,
+                                inst.bbox_scores)
         progress.update()
     progress.close()
     return gt, results, counts
@@ -120,8 +126,7 @@ def crops_on_canvas(crop_ann: str, crop_dir: str, orig_dir: str,
     import os
 
     import mmcv
-    out_ann = osp.join(out_dir, 'annotations',
-                       'person_keypoints_canvas.json')
+    out_ann = osp.join(out_dir, 'annotations', 'person_keypoints_canvas.json')
     if osp.isfile(out_ann):
         return out_ann
     with open(crop_ann) as f:
@@ -156,8 +161,9 @@ def crops_on_canvas(crop_ann: str, crop_dir: str, orig_dir: str,
 def true_counts(gt):
     """Annotated people (>= 1 labelled keypoint) per image."""
     return {
-        i: sum(a['num_keypoints'] > 0 for a in gt.loadAnns(
-            gt.getAnnIds(imgIds=i, iscrowd=False)))
+        i:
+        sum(a['num_keypoints'] > 0
+            for a in gt.loadAnns(gt.getAnnIds(imgIds=i, iscrowd=False)))
         for i in gt.getImgIds()
     }
 
@@ -201,18 +207,17 @@ def heatmap_responses(samples, parts, steps) -> dict:
         people = d.gt_instance_labels.instance_heatmaps.float()  # P,K,H,W
         area = people.sum((2, 3))
         for t in range(min(len(people), steps.shape[1])):
-            resp = (steps[b, t][None] * people).sum((2, 3)) / area.clamp(
-                min=1)  # (P, K)
+            resp = (steps[b, t][None] * people).sum(
+                (2, 3)) / area.clamp(min=1)  # (P, K)
             order = resp.mean(1).argsort(descending=True)
             best.append(resp[order[0]])
-            other.append(resp[order[1]] if len(people) > 1 else
-                         torch.full_like(resp[0], float('nan')))
+            other.append(resp[order[1]] if len(people) >
+                         1 else torch.full_like(resp[0], float('nan')))
     best, other = torch.stack(best), torch.stack(other)
     return {
-        name: (float(part_on[list(ks)].mean()),
-               float(part_off[list(ks)].mean()),
-               float(best[:, list(ks)].mean()),
-               float(other[:, list(ks)].nanmean()))
+        name:
+        (float(part_on[list(ks)].mean()), float(part_off[list(ks)].mean()),
+         float(best[:, list(ks)].mean()), float(other[:, list(ks)].nanmean()))
         for name, ks in BODY_PARTS.items()
     }
 
@@ -227,20 +232,25 @@ def disk_centroid(heatmaps, radius: float):
     k, h, w = heatmaps.shape
     flat = heatmaps.reshape(k, -1)
     peak, idx = flat.max(1)
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=heatmaps.dtype),
-                            torch.arange(w, dtype=heatmaps.dtype),
-                            indexing='ij')
+    ys, xs = torch.meshgrid(
+        torch.arange(h, dtype=heatmaps.dtype),
+        torch.arange(w, dtype=heatmaps.dtype),
+        indexing='ij')
     x0, y0 = (idx % w).to(heatmaps.dtype), (idx // w).to(heatmaps.dtype)
     near = ((xs[None] - x0[:, None, None])**2 +
             (ys[None] - y0[:, None, None])**2) <= (2 * radius)**2
     weight = heatmaps * near * (heatmaps >= 0.5 * peak[:, None, None])
     total = weight.sum((1, 2)).clamp(min=1e-12)
-    return torch.stack([(weight * xs).sum((1, 2)) / total,
-                        (weight * ys).sum((1, 2)) / total], -1)
+    return torch.stack([(weight * xs).sum((1, 2)) / total, (weight * ys).sum(
+        (1, 2)) / total], -1)
 
 
-def localisation(samples, parts, steps, stride: float,
-                 radii=(1.5, 3.0), disk_radius: float = 3.0) -> dict:
+def localisation(samples,
+                 parts,
+                 steps,
+                 stride: float,
+                 radii=(1.5, 3.0),
+                 disk_radius: float = 3.0) -> dict:
     """Where each decoding places keypoints, over the first min(people, 6)
     steps of the ``probe`` images, each step scored against the person it
     lands on best, for the steps' maxima (the paper), the maxima of
@@ -260,8 +270,8 @@ def localisation(samples, parts, steps, stride: float,
     from mmpose.codecs.utils import get_heatmap_maximum
 
     from mmpose_occlusion.models.heads import locate_on_parts
-    decodings = dict(DECODINGS, **{'steps, plateau centroid (diagnostic)':
-                                   'centroid'})
+    decodings = dict(DECODINGS,
+                     **{'steps, plateau centroid (diagnostic)': 'centroid'})
     hits = {name: {r: [] for r in radii} for name in decodings}
     dists = {name: [] for name in decodings}
     # per labelled keypoint of the matched person: on it / on another
@@ -280,10 +290,10 @@ def localisation(samples, parts, steps, stride: float,
                 if mode == 'centroid':
                     xy = disk_centroid(steps[b, t].float(), disk_radius)
                 else:
-                    hm = (locate_on_parts(steps[b, t:t + 1], parts[b])[0]
-                          if mode else steps[b, t])
-                    xy = torch.from_numpy(get_heatmap_maximum(
-                        hm.numpy())[0])
+                    hm = (
+                        locate_on_parts(steps[b, t:t + 1], parts[b])[0]
+                        if mode else steps[b, t])
+                    xy = torch.from_numpy(get_heatmap_maximum(hm.numpy())[0])
                 dist = (xy[None] - kpts).norm(dim=-1)  # (P, K)
                 for r in radii:
                     frac = ((dist <= r) & vis).sum(1) / vis.sum(1)
@@ -305,8 +315,8 @@ def localisation(samples, parts, steps, stride: float,
                         (ys - kpts[p, k, 1])**2) <= disk_radius**2
                 if not disk.any():
                     continue
-                for key, hm in (('steps', steps[b, t, k]),
-                                ('part heatmaps', parts[b, k])):
+                for key, hm in (('steps', steps[b, t, k]), ('part heatmaps',
+                                                            parts[b, k])):
                     on = hm[disk]
                     plateau[key].append(
                         float((on >= 0.9 * on.max()).float().mean()))
@@ -314,9 +324,13 @@ def localisation(samples, parts, steps, stride: float,
     for name in decodings:
         share = where[name] / where[name].sum()
         out[name] = dict(
-            within={r: float(np.mean(v)) for r, v in hits[name].items()},
+            within={
+                r: float(np.mean(v))
+                for r, v in hits[name].items()
+            },
             mean_distance=float(np.mean(dists[name])),
-            on_person=float(share[0]), on_other=float(share[1]),
+            on_person=float(share[0]),
+            on_other=float(share[1]),
             elsewhere=float(share[2]))
     out['plateau'] = {k: float(np.mean(v)) for k, v in plateau.items()}
     return out
@@ -324,16 +338,20 @@ def localisation(samples, parts, steps, stride: float,
 
 def main():
     args = parse_args()
-    import mmpose_occlusion  # noqa: F401
     from mmengine.config import Config
     from mmpose.apis import init_model
+
+    import mmpose_occlusion  # noqa: F401
     sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
     from make_coco_crowd import main as make_coco_crowd
 
     data_root = ensure_data(args.data_root)
     work_dir = osp.abspath(args.work_dir)
     ckpt = osp.abspath(args.checkpoint) if args.checkpoint else train(
-        CONFIG, osp.join(work_dir, 'seqdec'), data_root, args.epochs,
+        CONFIG,
+        osp.join(work_dir, 'seqdec'),
+        data_root,
+        args.epochs,
         resumable=True)
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     model = init_model(cfg, ckpt, device='cpu')
@@ -358,14 +376,15 @@ def main():
     for i, c in counts.items():
         confusion[truth[i], c] += 1
     if osp.isfile(args.ae_checkpoint):
-        ae = init_model(Config.fromfile(osp.join(ROOT, AE_CONFIG)),
-                        args.ae_checkpoint, device='cpu')
+        ae = init_model(
+            Config.fromfile(osp.join(ROOT, AE_CONFIG)),
+            args.ae_checkpoint,
+            device='cpu')
         gt_ae, res_ae, _ = predict_all(ae, ann, img_dir, None)
         ae_file = osp.join(work_dir, 'results_ae.json')
         ae_all = coco_ap(gt_ae, res_ae, ae_file)
         by_people['Associative Embedding (reference)'] = dict(
-            ap_by_people(gt_ae, ae_file),
-            all=(ae_all, len(gt_ae.getImgIds())))
+            ap_by_people(gt_ae, ae_file), all=(ae_all, len(gt_ae.getImgIds())))
 
     # 3: crowd-region crops with jittered boxes, both decodings
     jitter_ap = {name: {} for name in DECODINGS}
@@ -375,7 +394,8 @@ def main():
                             'person_keypoints_val_crowd.json')
         if not osp.isfile(crop_ann):
             status = make_coco_crowd(
-                [ann, img_dir, out_dir, '--jitter', str(px), '--seed', '0'])
+                [ann, img_dir, out_dir, '--jitter',
+                 str(px), '--seed', '0'])
             if status != 0:
                 raise RuntimeError(f'make_coco_crowd exited with {status}')
         canvas_dir = osp.join(out_dir, 'canvas')
@@ -395,7 +415,8 @@ def main():
     responses = heatmap_responses(*probed)
     codec = cfg.model.head.decoder
     placed = localisation(
-        *probed, stride=codec['input_size'][0] / codec['heatmap_size'][0],
+        *probed,
+        stride=codec['input_size'][0] / codec['heatmap_size'][0],
         disk_radius=codec.get('radius', 3))
 
     # report
@@ -408,37 +429,34 @@ def main():
         f'**Counting** (paper Fig. 6): rows = annotated people, columns = '
         f'people emitted; {100 * exact:.1f} % of the '
         f'{confusion.sum()} validation images exactly right.', '',
-        '| true \\ emitted | ' + ' | '.join(
-            str(c) for c in range(confusion.shape[1])) + ' |',
+        '| true \\ emitted | ' +
+        ' | '.join(str(c) for c in range(confusion.shape[1])) + ' |',
         '| --- ' * (confusion.shape[1] + 1) + '|'
     ]
     for t in range(1, confusion.shape[0]):
-        lines.append(f'| {t} | ' + ' | '.join(
-            str(v) for v in confusion[t]) + ' |')
-    ns = sorted({n for row in by_people.values() for n in row
-                 if n != 'all'})
+        lines.append(f'| {t} | ' + ' | '.join(str(v)
+                                              for v in confusion[t]) + ' |')
+    ns = sorted({n for row in by_people.values() for n in row if n != 'all'})
     lines += [
         '', '**AP by number of people per image** (paper Table 2; COCO AP, '
-        'pycocotools; images per column in brackets):', '',
-        '| model | ' + ' | '.join(
-            f'{n} ({next(iter(by_people.values()))[n][1]})'
-            for n in ns) + ' | all |',
-        '| --- ' * (len(ns) + 2) + '|'
+        'pycocotools; images per column in brackets):', '', '| model | ' +
+        ' | '.join(f'{n} ({next(iter(by_people.values()))[n][1]})'
+                   for n in ns) + ' | all |', '| --- ' * (len(ns) + 2) + '|'
     ]
     for name, row in by_people.items():
-        lines.append(f'| {name} | ' + ' | '.join(
-            f'{100 * row[n][0]:.1f}' if n in row else '-'
-            for n in ns) + f' | {100 * row["all"][0]:.1f} |')
+        lines.append(f'| {name} | ' +
+                     ' | '.join(f'{100 * row[n][0]:.1f}' if n in row else '-'
+                                for n in ns) +
+                     f' | {100 * row["all"][0]:.1f} |')
     lines += [
         '', '**Crowd-box jitter** (paper Table 3): crowd regions of the '
         'validation split (box IoU >= 0.1 linked) cropped with every edge '
         'moved by up to ±PX px (images are 320x256, about half COCO\'s '
         'size), each pasted back at its place on a canvas of the image\'s '
         'size in the crop\'s mean colour (the scale the model was trained '
-        'at); COCO AP on the canvases.', '',
-        '| decoding \\ jitter (px) | ' + ' | '.join(
-            f'±{px}' for px in args.jitters) + ' |',
-        '| --- ' * (len(args.jitters) + 1) + '|'
+        'at); COCO AP on the canvases.', '', '| decoding \\ jitter (px) | ' +
+        ' | '.join(f'±{px}' for px in args.jitters) + ' |', '| --- ' *
+        (len(args.jitters) + 1) + '|'
     ] + [
         f'| {name} | ' + ' | '.join(f'{100 * v[0]:.1f}'
                                     for v in row.values()) + ' |'
@@ -463,29 +481,43 @@ def main():
         '| decoding | keypoints within 1.5 px | within 3 px | mean distance '
         '(heatmap px) | on its person | on another person | elsewhere |',
         '| --- | --- | --- | --- | --- | --- | --- |'
-    ] + [f'| {name} | {100 * v["within"][1.5]:.1f} % | '
-         f'{100 * v["within"][3.0]:.1f} % | {v["mean_distance"]:.2f} | '
-         f'{100 * v["on_person"]:.1f} % | {100 * v["on_other"]:.1f} % | '
-         f'{100 * v["elsewhere"]:.1f} % |'
-         for name, v in placed.items() if name != 'plateau'] + [
+    ] + [
+        f'| {name} | {100 * v["within"][1.5]:.1f} % | '
+        f'{100 * v["within"][3.0]:.1f} % | {v["mean_distance"]:.2f} | '
+        f'{100 * v["on_person"]:.1f} % | {100 * v["on_other"]:.1f} % | '
+        f'{100 * v["elsewhere"]:.1f} % |'
+        for name, v in placed.items() if name != 'plateau'
+    ] + [
         '', '**Plateaus** (diagnostic): the share of a labelled keypoint\'s '
         f'ground-truth disk (radius {codec.get("radius", 3)} heatmap px) '
         'where the heatmap is within 10 % of its maximum on the disk '
         '(one sharp peak: about 1 / the disk\'s area; a flat disk: 1.0).', '',
         '| heatmap | plateau share |', '| --- | --- |'
-    ] + [f'| {name} | {100 * v:.1f} % |'
-         for name, v in placed['plateau'].items()]
+    ] + [
+        f'| {name} | {100 * v:.1f} % |'
+        for name, v in placed['plateau'].items()
+    ]
     write_report(lines, osp.join(work_dir, 'seqdecoder_evidence.md'))
     write_json(
-        dict(confusion=confusion.tolist(),
-             ap_by_people={k: {str(n): v for n, v in row.items()}
-                           for k, row in by_people.items()},
-             jitter_ap={name: {str(k): v for k, v in row.items()}
-                        for name, row in jitter_ap.items()},
-             responses=responses,
-             localisation=placed,
-             checkpoint=ckpt),
-        osp.join(work_dir, 'seqdecoder_evidence.json'))
+        dict(
+            confusion=confusion.tolist(),
+            ap_by_people={
+                k: {
+                    str(n): v
+                    for n, v in row.items()
+                }
+                for k, row in by_people.items()
+            },
+            jitter_ap={
+                name: {
+                    str(k): v
+                    for k, v in row.items()
+                }
+                for name, row in jitter_ap.items()
+            },
+            responses=responses,
+            localisation=placed,
+            checkpoint=ckpt), osp.join(work_dir, 'seqdecoder_evidence.json'))
 
 
 if __name__ == '__main__':

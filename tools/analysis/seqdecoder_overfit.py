@@ -43,15 +43,18 @@ def parse_args():
     p.add_argument('--iters', type=int, default=600)
     p.add_argument('--report-every', type=int, default=100)
     p.add_argument('--lr', type=float, default=2e-3)
-    p.add_argument('--plain-cells', action='store_true',
-                   help='ConvLSTMs without normalisation')
+    p.add_argument(
+        '--plain-cells',
+        action='store_true',
+        help='ConvLSTMs without normalisation')
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args()
 
 
 def grad_norm(module) -> float:
-    return sum(float(p.grad.norm())**2 for p in module.parameters()
-               if p.grad is not None)**0.5
+    return sum(
+        float(p.grad.norm())**2 for p in module.parameters()
+        if p.grad is not None)**0.5
 
 
 def main():
@@ -79,11 +82,18 @@ def main():
         model_cfg.head.lstm_norm_cfg = None
     model = MODELS.build(model_cfg)
     model.init_weights()
-    data = bottomup_target_batch(model, cfg.model.head.decoder, data_root,
-                                 'train', args.images, training=True)
+    data = bottomup_target_batch(
+        model,
+        cfg.model.head.decoder,
+        data_root,
+        'train',
+        args.images,
+        training=True)
     inputs, samples = data['inputs'], data['data_samples']
-    true = [int((d.gt_instance_labels.keypoint_weights.sum(-1) > 0).sum())
-            for d in samples]
+    true = [
+        int((d.gt_instance_labels.keypoint_weights.sum(-1) > 0).sum())
+        for d in samples
+    ]
     head = model.head
     cells = head.person_decoder.cells
     optim = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -109,9 +119,11 @@ def main():
             rows.append((it, losses['loss_part'].item(),
                          losses['loss_person'].item(), emitted, dependence,
                          grad_norm(cells[-1]), grad_norm(cells[0])))
-            print(f'[{it}/{args.iters}] {time.time() - start:.0f}s '
-                  f'emitted {emitted} true {true} '
-                  f'dependence {dependence:.3f}', flush=True)
+            print(
+                f'[{it}/{args.iters}] {time.time() - start:.0f}s '
+                f'emitted {emitted} true {true} '
+                f'dependence {dependence:.3f}',
+                flush=True)
         if it < args.iters:
             optim.step()
 

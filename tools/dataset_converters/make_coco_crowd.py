@@ -53,21 +53,39 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('ann_file', help='COCO keypoint annotation file')
-    p.add_argument('img_dir', nargs='?', default=None,
-                   help='folder of its images (not needed with '
-                   '--counts-only)')
-    p.add_argument('out_dir', nargs='?', default=None,
-                   help='output folder (images/, annotations/)')
-    p.add_argument('--iou-thr', type=float, default=0.1,
-                   help='box IoU from which two people overlap')
-    p.add_argument('--min-keypoints', type=int, default=1,
-                   help='only people with at least this many labelled '
-                   'keypoints form regions')
-    p.add_argument('--jitter', type=float, default=0, metavar='PX',
-                   help='jitter each region edge by up to PX pixels')
+    p.add_argument(
+        'img_dir',
+        nargs='?',
+        default=None,
+        help='folder of its images (not needed with '
+        '--counts-only)')
+    p.add_argument(
+        'out_dir',
+        nargs='?',
+        default=None,
+        help='output folder (images/, annotations/)')
+    p.add_argument(
+        '--iou-thr',
+        type=float,
+        default=0.1,
+        help='box IoU from which two people overlap')
+    p.add_argument(
+        '--min-keypoints',
+        type=int,
+        default=1,
+        help='only people with at least this many labelled '
+        'keypoints form regions')
+    p.add_argument(
+        '--jitter',
+        type=float,
+        default=0,
+        metavar='PX',
+        help='jitter each region edge by up to PX pixels')
     p.add_argument('--seed', type=int, default=0, help='seed of --jitter')
-    p.add_argument('--counts-only', action='store_true',
-                   help='print the counts, read and write no images')
+    p.add_argument(
+        '--counts-only',
+        action='store_true',
+        help='print the counts, read and write no images')
     return p.parse_args(argv)
 
 
@@ -75,8 +93,8 @@ def format_counts(counts: Dict) -> str:
     """The counts of ``crowd_statistics`` as printed lines."""
     people = '  '.join(f'{k}: {v}'
                        for k, v in counts['people_per_region'].items())
-    overlaps = '  '.join(
-        f'{k}: {v}' for k, v in counts['overlaps_per_instance'].items())
+    overlaps = '  '.join(f'{k}: {v}'
+                         for k, v in counts['overlaps_per_instance'].items())
     return '\n'.join([
         f'source images:                {counts["source_images"]}',
         f'images with a crowd region:   {counts["images_with_crowd"]}',
@@ -88,7 +106,6 @@ def format_counts(counts: Dict) -> str:
         'mean overlaps per instance:   '
         f'{counts["mean_overlaps_per_instance"]:.2f}',
     ])
-
 
 
 def load_coco(path: str) -> Dict:
@@ -103,8 +120,7 @@ def load_coco(path: str) -> Dict:
     return coco
 
 
-def crop_sample(img: np.ndarray, anns: List[Dict], region,
-                first_id: int):
+def crop_sample(img: np.ndarray, anns: List[Dict], region, first_id: int):
     """Crop ``img`` to ``region`` and move the annotations whose box meets
     the crop into it (see the module docstring).
 
@@ -119,10 +135,10 @@ def crop_sample(img: np.ndarray, anns: List[Dict], region,
                                                          meets_region,
                                                          pixel_crop_box)
     crop_box = pixel_crop_box(region, img.shape[:2])
-    keep = [a for a, m in zip(anns, meets_region(coco_xyxy(anns), crop_box))
-            if m]
-    num_k = max((len(a.get('keypoints') or ()) // 3 for a in keep),
-                default=0)
+    keep = [
+        a for a, m in zip(anns, meets_region(coco_xyxy(anns), crop_box)) if m
+    ]
+    num_k = max((len(a.get('keypoints') or ()) // 3 for a in keep), default=0)
     kpts = np.zeros((len(keep), num_k, 3), np.float32)
     for i, a in enumerate(keep):
         if a.get('keypoints'):
@@ -174,10 +190,10 @@ def make_coco_crowd(coco: Dict,
         ``failed``: list of (file name, reason) of images skipped.
     """
     import cv2
-    from mmpose_occlusion.utils import Progress
 
     from mmpose_occlusion.datasets.crowd_regions import (find_crowd_regions,
                                                          jitter_box)
+    from mmpose_occlusion.utils import Progress
     by_image: Dict = {}
     for ann in coco['annotations']:
         by_image.setdefault(ann['image_id'], []).append(ann)
@@ -205,11 +221,14 @@ def make_coco_crowd(coco: Dict,
             for k, (members, box) in enumerate(regions):
                 rid = first_region_id + k
                 if jitter > 0:
-                    box = jitter_box(box, jitter,
-                                     np.random.default_rng([seed, rid]),
-                                     img_shape=img.shape[:2], integer=True)
-                crop, crop_box, new_anns = crop_sample(
-                    img, anns, box, len(annotations) + 1)
+                    box = jitter_box(
+                        box,
+                        jitter,
+                        np.random.default_rng([seed, rid]),
+                        img_shape=img.shape[:2],
+                        integer=True)
+                crop, crop_box, new_anns = crop_sample(img, anns, box,
+                                                       len(annotations) + 1)
                 file_name = f'{stem}_crowd{k}{ext or ".jpg"}'
                 path = osp.join(out_dir, 'images', file_name)
                 os.makedirs(osp.dirname(path), exist_ok=True)
@@ -240,16 +259,21 @@ def make_coco_crowd(coco: Dict,
         bar.close()
 
     out = {key: coco[key] for key in ('info', 'licenses') if key in coco}
-    out.update(images=images, annotations=annotations,
-               categories=coco.get('categories', []))
+    out.update(
+        images=images,
+        annotations=annotations,
+        categories=coco.get('categories', []))
     ann_file = osp.join(out_dir, 'annotations', f'{out_name}_crowd.json')
     os.makedirs(osp.dirname(ann_file), exist_ok=True)
     tmp = ann_file + '.tmp'
     with open(tmp, 'w') as f:
         json.dump(out, f)
     os.replace(tmp, ann_file)
-    return dict(ann_file=ann_file, crops=len(images),
-                annotations=len(annotations), failed=failed)
+    return dict(
+        ann_file=ann_file,
+        crops=len(images),
+        annotations=len(annotations),
+        failed=failed)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -288,10 +312,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
 
     name = osp.splitext(osp.basename(args.ann_file))[0]
-    summary = make_coco_crowd(coco, args.img_dir, args.out_dir, name,
-                              iou_thr=args.iou_thr,
-                              min_keypoints=args.min_keypoints,
-                              jitter=args.jitter, seed=args.seed)
+    summary = make_coco_crowd(
+        coco,
+        args.img_dir,
+        args.out_dir,
+        name,
+        iou_thr=args.iou_thr,
+        min_keypoints=args.min_keypoints,
+        jitter=args.jitter,
+        seed=args.seed)
     print(f'wrote {summary["crops"]} crops, {summary["annotations"]} '
           f'annotations -> {summary["ann_file"]}')
     for file_name, reason in summary['failed']:

@@ -28,14 +28,22 @@ def parse_args():
     p.add_argument('checkpoint', help="a .pth file, or 'none'")
     p.add_argument('--output-file', default='tmp.onnx')
     p.add_argument('--opset', type=int, default=17)
-    p.add_argument('--input-shape', type=int, nargs=2, metavar=('H', 'W'),
-                   help="the network input; default: the config's codec "
-                   'input_size')
-    p.add_argument('--dynamic-batch', action='store_true',
-                   help='dynamic batch axis (and selector / cue count; '
-                   "the sequential decoder's spatial axes)")
-    p.add_argument('--verify', action='store_true',
-                   help='compare ONNX Runtime with PyTorch on random inputs')
+    p.add_argument(
+        '--input-shape',
+        type=int,
+        nargs=2,
+        metavar=('H', 'W'),
+        help="the network input; default: the config's codec "
+        'input_size')
+    p.add_argument(
+        '--dynamic-batch',
+        action='store_true',
+        help='dynamic batch axis (and selector / cue count; '
+        "the sequential decoder's spatial axes)")
+    p.add_argument(
+        '--verify',
+        action='store_true',
+        help='compare ONNX Runtime with PyTorch on random inputs')
     return p.parse_args()
 
 
@@ -57,8 +65,7 @@ def main():
     from mmpose.apis import init_model
 
     from mmpose_occlusion.apis import (build_export_wrappers, export_model,
-                                       load_pose_checkpoint,
-                                       onnx_max_abs_diff)
+                                       load_pose_checkpoint, onnx_max_abs_diff)
     cfg = Config.fromfile(args.config)
     shape = tuple(args.input_shape or input_shape_of(cfg))
     model = init_model(cfg, None, device='cpu')
@@ -67,8 +74,12 @@ def main():
     model.eval()
     out_dir = osp.dirname(osp.abspath(args.output_file))
     os.makedirs(out_dir, exist_ok=True)
-    files = export_model(model, args.output_file, shape, opset=args.opset,
-                         dynamic_batch=args.dynamic_batch)
+    files = export_model(
+        model,
+        args.output_file,
+        shape,
+        opset=args.opset,
+        dynamic_batch=args.dynamic_batch)
     for name, path in files.items():
         print(f'[pytorch2onnx] wrote {name or "model"}: {path}')
     if args.verify:
@@ -76,8 +87,8 @@ def main():
         for name, path in files.items():
             wrapper = wrappers[name]
             for batch in ((1, 3) if args.dynamic_batch else (2, )):
-                diffs = onnx_max_abs_diff(
-                    wrapper, path, wrapper.example_inputs(batch, shape))
+                diffs = onnx_max_abs_diff(wrapper, path,
+                                          wrapper.example_inputs(batch, shape))
                 worst = max(range(len(diffs)), key=diffs.__getitem__)
                 print(f'[pytorch2onnx] verify {name or "model"} batch '
                       f'{batch}: max abs diff to PyTorch {diffs[worst]:.2e} '

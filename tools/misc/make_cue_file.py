@@ -3,9 +3,10 @@
 
 Cues come from a bottom-up model (one per person it found, the central
 joint of each grouped pose inside the box, or with ``--cue-mode peaks`` the
-local peaks of its joint heatmaps inside each box) or from given poses (COCO keypoint results of another model, or a
-COCO keypoint file's ground truth for an upper-bound evaluation): one cue per
-pose, its confident joint nearest the pose's centre, for each box it falls in.
+local peaks of its joint heatmaps inside each box) or from given poses (COCO
+keypoint results of another model, or a COCO keypoint file's ground truth
+for an upper-bound evaluation): one cue per pose, its confident joint nearest
+the pose's centre, for each box it falls in.
 
 Usage::
 
@@ -36,17 +37,26 @@ def parse_args():
     src.add_argument('--bottomup', nargs=2, metavar=('CONFIG', 'CHECKPOINT'))
     src.add_argument('--poses', help='COCO keypoint results or annotations')
     p.add_argument('--bbox-file', default=None)
-    p.add_argument('--thr', type=float, default=0.1,
-                   help='peak threshold (bottom-up) or joint score '
-                   'threshold (poses; visibility for ground truth)')
+    p.add_argument(
+        '--thr',
+        type=float,
+        default=0.1,
+        help='peak threshold (bottom-up) or joint score '
+        'threshold (poses; visibility for ground truth)')
     p.add_argument('--max-per-box', type=int, default=3)
-    p.add_argument('--cue-mode', choices=('poses', 'peaks'), default='poses',
-                   help='--bottomup: one cue per grouped person (poses) or '
-                   'local heatmap peaks (peaks)')
-    p.add_argument('--min-distance', type=float, default=None,
-                   help='cues of a box closer than this (image pixels) to a '
-                   'stronger one are dropped (default: 8 for heatmap peaks, '
-                   '0 for poses)')
+    p.add_argument(
+        '--cue-mode',
+        choices=('poses', 'peaks'),
+        default='poses',
+        help='--bottomup: one cue per grouped person (poses) or '
+        'local heatmap peaks (peaks)')
+    p.add_argument(
+        '--min-distance',
+        type=float,
+        default=None,
+        help='cues of a box closer than this (image pixels) to a '
+        'stronger one are dropped (default: 8 for heatmap peaks, '
+        '0 for poses)')
     p.add_argument('--device', default='cpu')
     return p.parse_args()
 
@@ -66,9 +76,13 @@ def pose_cue_fn(poses_file, thr, max_per_box, min_distance):
         if not poses:
             return [np.zeros((0, 2), np.float32) for _ in boxes]
         poses = np.stack(poses)
-        return pose_cue_points(poses[..., :2], poses[..., 2], boxes,
-                               score_thr=thr, max_per_box=max_per_box,
-                               min_distance=min_distance)[0]
+        return pose_cue_points(
+            poses[..., :2],
+            poses[..., 2],
+            boxes,
+            score_thr=thr,
+            max_per_box=max_per_box,
+            min_distance=min_distance)[0]
 
     return cue_fn
 
@@ -79,13 +93,16 @@ def main():
     from mmpose_occlusion.apis import BottomupCueSource, write_cue_file
     if args.bottomup:
         source = BottomupCueSource.from_config(
-            args.bottomup[0], args.bottomup[1], args.device,
-            mode=args.cue_mode, threshold=args.thr, max_per_box=args.max_per_box,
+            args.bottomup[0],
+            args.bottomup[1],
+            args.device,
+            mode=args.cue_mode,
+            threshold=args.thr,
+            max_per_box=args.max_per_box,
             min_distance=args.min_distance)
 
         def cue_fn(image, boxes):
-            return source(osp.join(args.img_dir, image['file_name']),
-                          boxes)[0]
+            return source(osp.join(args.img_dir, image['file_name']), boxes)[0]
     else:
         cue_fn = pose_cue_fn(args.poses, args.thr, args.max_per_box,
                              args.min_distance or 0.0)

@@ -29,23 +29,30 @@ def parse_args(argv=None):
     p.add_argument('--max-people', type=int, default=d.max_people)
     p.add_argument('--min-person-height', type=float, default=d.min_height)
     p.add_argument('--max-person-height', type=float, default=d.max_height)
-    p.add_argument('--overlap', type=float, default=d.overlap,
-                   help='probability that a person is placed right next to '
-                   'another one (heavily overlapping boxes)')
-    p.add_argument('--force', action='store_true',
-                   help='regenerate splits that already exist')
+    p.add_argument(
+        '--overlap',
+        type=float,
+        default=d.overlap,
+        help='probability that a person is placed right next to '
+        'another one (heavily overlapping boxes)')
+    p.add_argument(
+        '--force',
+        action='store_true',
+        help='regenerate splits that already exist')
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
-        cfg = SceneConfig(width=args.width, height=args.height,
-                          min_people=args.min_people,
-                          max_people=args.max_people,
-                          min_height=args.min_person_height,
-                          max_height=args.max_person_height,
-                          overlap=args.overlap)
+        cfg = SceneConfig(
+            width=args.width,
+            height=args.height,
+            min_people=args.min_people,
+            max_people=args.max_people,
+            min_height=args.min_person_height,
+            max_height=args.max_person_height,
+            overlap=args.overlap)
     except ValueError as e:
         sys.exit(f'error: {e}')
     for split, num in (('train', args.num_train), ('val', args.num_val),

@@ -17,11 +17,11 @@ __all__ = [
     'sample_pose'
 ]
 
-COCO_KEYPOINT_NAMES = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
-    'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist',
-    'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee',
-    'left_ankle', 'right_ankle')
+COCO_KEYPOINT_NAMES = ('nose', 'left_eye', 'right_eye', 'left_ear',
+                       'right_ear', 'left_shoulder', 'right_shoulder',
+                       'left_elbow', 'right_elbow', 'left_wrist',
+                       'right_wrist', 'left_hip', 'right_hip', 'left_knee',
+                       'right_knee', 'left_ankle', 'right_ankle')
 NUM_KEYPOINTS = len(COCO_KEYPOINT_NAMES)
 
 #: COCO's skeleton, 1-based, exactly as in ``person_keypoints_*.json``.
@@ -36,8 +36,9 @@ def _rot(v, deg):
     """Rotate 2D vector(s) ``v`` by ``deg`` degrees (image coordinates)."""
     t = np.deg2rad(deg)
     c, s = np.cos(t), np.sin(t)
-    return np.stack([c * v[..., 0] - s * v[..., 1],
-                     s * v[..., 0] + c * v[..., 1]], axis=-1)
+    return np.stack(
+        [c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1]],
+        axis=-1)
 
 
 @dataclass
@@ -120,5 +121,8 @@ def sample_pose(rng: np.random.Generator, center_x: float, foot_y: float,
             0.9, 1.05)
         kpts[_K[f'{side}_knee']] = knee
         kpts[_K[f'{side}_ankle']] = ankle
-    return BodyPose(keypoints=kpts, unit=u, head_center=head_center,
-                    head_radius=head_radius)
+    return BodyPose(
+        keypoints=kpts,
+        unit=u,
+        head_center=head_center,
+        head_radius=head_radius)

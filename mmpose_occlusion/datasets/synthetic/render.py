@@ -13,7 +13,7 @@ uint8.
 import cv2
 import numpy as np
 
-from .body import BodyPose, COCO_KEYPOINT_NAMES
+from .body import COCO_KEYPOINT_NAMES, BodyPose
 
 __all__ = ['PersonStyle', 'random_style', 'draw_person', 'draw_background']
 
@@ -41,12 +41,12 @@ def _hsv_to_bgr(h, s, v):
 
 def random_style(rng: np.random.Generator) -> PersonStyle:
     """Random clothes and skin colours; the outline is always dark."""
-    shirt = _hsv_to_bgr(rng.integers(0, 180), rng.integers(80, 255),
-                        rng.integers(90, 255))
-    pants = _hsv_to_bgr(rng.integers(0, 180), rng.integers(40, 200),
-                        rng.integers(50, 200))
-    skin = _hsv_to_bgr(rng.integers(5, 20), rng.integers(60, 160),
-                       rng.integers(120, 240))
+    shirt = _hsv_to_bgr(
+        rng.integers(0, 180), rng.integers(80, 255), rng.integers(90, 255))
+    pants = _hsv_to_bgr(
+        rng.integers(0, 180), rng.integers(40, 200), rng.integers(50, 200))
+    skin = _hsv_to_bgr(
+        rng.integers(5, 20), rng.integers(60, 160), rng.integers(120, 240))
     return PersonStyle(shirt=shirt, pants=pants, skin=skin, line=(25, 25, 25))
 
 
@@ -54,8 +54,13 @@ def _segment(canvases, values, p, q, thickness):
     p = tuple(int(round(c)) for c in p)
     q = tuple(int(round(c)) for c in q)
     for canvas, value in zip(canvases, values):
-        cv2.line(canvas, p, q, value, max(int(round(thickness)), 1),
-                 lineType=cv2.LINE_8)
+        cv2.line(
+            canvas,
+            p,
+            q,
+            value,
+            max(int(round(thickness)), 1),
+            lineType=cv2.LINE_8)
 
 
 def _fill(canvases, values, pts):
@@ -67,8 +72,8 @@ def _fill(canvases, values, pts):
 def _disk(canvases, values, c, r):
     c = tuple(int(round(v)) for v in c)
     for canvas, value in zip(canvases, values):
-        cv2.circle(canvas, c, max(int(round(r)), 1), value, -1,
-                   lineType=cv2.LINE_8)
+        cv2.circle(
+            canvas, c, max(int(round(r)), 1), value, -1, lineType=cv2.LINE_8)
 
 
 def draw_person(image: np.ndarray, id_map: np.ndarray, mask: np.ndarray,
@@ -95,8 +100,8 @@ def draw_person(image: np.ndarray, id_map: np.ndarray, mask: np.ndarray,
     ls, rs = k[_K['left_shoulder']], k[_K['right_shoulder']]
     lh, rh = k[_K['left_hip']], k[_K['right_hip']]
     widen = 0.25 * u * (ls - rs) / (np.linalg.norm(ls - rs) + 1e-6)
-    torso = np.stack([ls + widen, lh + widen * 0.8, rh - widen * 0.8,
-                      rs - widen])
+    torso = np.stack(
+        [ls + widen, lh + widen * 0.8, rh - widen * 0.8, rs - widen])
     centre = torso.mean(0)
     outline = centre + (torso - centre) * (1 + edge / (0.5 * u + 1e-6) * 0.5)
     _fill(canvases, (style['line'], person_id, 1), outline)

@@ -10,6 +10,7 @@ Shapes: ``image`` (H, W, 3) uint8 BGR; ``id_map`` (H, W) uint16 where value
 ``keypoints`` (P, K, 3) float32 as (x, y, v).
 """
 from dataclasses import dataclass, field
+
 import numpy as np
 
 from .body import NUM_KEYPOINTS, sample_pose
@@ -112,8 +113,8 @@ def generate_scene(rng: np.random.Generator, cfg: SceneConfig) -> Scene:
         xy = pose.keypoints
         inside = ((xy[:, 0] >= 0) & (xy[:, 0] <= cfg.width - 1) &
                   (xy[:, 1] >= 0) & (xy[:, 1] <= cfg.height - 1))
-        px = np.clip(np.round(xy).astype(int), 0,
-                     [cfg.width - 1, cfg.height - 1])
+        px = np.clip(
+            np.round(xy).astype(int), 0, [cfg.width - 1, cfg.height - 1])
         shown = id_map[px[:, 1], px[:, 0]] == i + 1
         vis = np.where(inside, np.where(shown, 2, 1), 0)
         keypoints[i, :, :2] = np.where(inside[:, None], xy, 0.0)
@@ -123,6 +124,10 @@ def generate_scene(rng: np.random.Generator, cfg: SceneConfig) -> Scene:
             x0, y0 = xs.min(), ys.min()
             bboxes[i] = (x0, y0, xs.max() + 1 - x0, ys.max() + 1 - y0)
         areas[i] = float(len(xs))
-    return Scene(image=image, id_map=id_map, keypoints=keypoints,
-                 bboxes=bboxes, areas=areas,
-                 num_keypoints=(keypoints[:, :, 2] > 0).sum(1))
+    return Scene(
+        image=image,
+        id_map=id_map,
+        keypoints=keypoints,
+        bboxes=bboxes,
+        areas=areas,
+        num_keypoints=(keypoints[:, :, 2] > 0).sum(1))

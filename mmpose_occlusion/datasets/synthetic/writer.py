@@ -19,7 +19,6 @@ import cv2
 import numpy as np
 
 from mmpose_occlusion.utils import Progress
-
 from .body import COCO_KEYPOINT_NAMES, COCO_SKELETON
 from .scene import SceneConfig, generate_scene
 
@@ -77,39 +76,54 @@ def generate_split(out_dir: str,
         scene = generate_scene(rng, cfg)
         image_id = _image_id(split, index)
         file_name = f'{image_id:012d}.jpg'
-        if not cv2.imwrite(osp.join(img_dir, file_name), scene.image,
+        img_path = osp.join(img_dir, file_name)
+        if not cv2.imwrite(img_path, scene.image,
                            [cv2.IMWRITE_JPEG_QUALITY, 95]):
-            raise OSError(f'could not write {osp.join(img_dir, file_name)}')
-        images.append(dict(id=image_id, file_name=file_name,
-                           width=cfg.width, height=cfg.height))
+            raise OSError(f'could not write {img_path}')
+        images.append(
+            dict(
+                id=image_id,
+                file_name=file_name,
+                width=cfg.width,
+                height=cfg.height))
         for p in range(len(scene.keypoints)):
-            annotations.append(dict(
-                id=image_id * 100 + p + 1,
-                image_id=image_id,
-                category_id=1,
-                iscrowd=0,
-                bbox=[round(float(v), 2) for v in scene.bboxes[p]],
-                area=round(float(scene.areas[p]), 2),
-                num_keypoints=int(scene.num_keypoints[p]),
-                keypoints=[round(float(v), 2)
-                           for v in scene.keypoints[p].reshape(-1)],
-                # Drawing order (0 = farthest), kept for analysis tools.
-                depth_order=p,
-            ))
+            annotations.append(
+                dict(
+                    id=image_id * 100 + p + 1,
+                    image_id=image_id,
+                    category_id=1,
+                    iscrowd=0,
+                    bbox=[round(float(v), 2) for v in scene.bboxes[p]],
+                    area=round(float(scene.areas[p]), 2),
+                    num_keypoints=int(scene.num_keypoints[p]),
+                    keypoints=[
+                        round(float(v), 2)
+                        for v in scene.keypoints[p].reshape(-1)
+                    ],
+                    # Drawing order (0 = farthest), kept for analysis tools.
+                    depth_order=p,
+                ))
         if bar is not None:
             bar.update()
     if bar is not None:
         bar.close()
 
     coco = dict(
-        info=dict(description='mmpose_occlusion synthetic crowded scenes',
-                  seed=seed, scene_config=vars(cfg)),
+        info=dict(
+            description='mmpose_occlusion synthetic crowded scenes',
+            seed=seed,
+            scene_config=vars(cfg)),
         licenses=[],
         images=images,
         annotations=annotations,
-        categories=[dict(id=1, name='person', supercategory='person',
-                         keypoints=list(COCO_KEYPOINT_NAMES),
-                         skeleton=[list(s) for s in COCO_SKELETON])],
+        categories=[
+            dict(
+                id=1,
+                name='person',
+                supercategory='person',
+                keypoints=list(COCO_KEYPOINT_NAMES),
+                skeleton=[list(s) for s in COCO_SKELETON])
+        ],
     )
     path = annotation_path(out_dir, split)
     tmp = path + '.tmp'

@@ -28,8 +28,8 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
-
 from mmpose.registry import TRANSFORMS
+
 from ..crowd_regions import crop_region, crop_segmentation
 
 __all__ = ['RandomCrowdRegionCrop']
@@ -84,8 +84,8 @@ class RandomCrowdRegionCrop(BaseTransform):
                 0 < scale_factor[0] <= scale_factor[1]:
             raise ValueError(f'scale_factor must be (low, high) with 0 < low '
                              f'<= high, got {scale_factor}')
-        for name, p in (('scale_prob', scale_prob),
-                        ('shift_prob', shift_prob)):
+        for name, p in (('scale_prob', scale_prob), ('shift_prob',
+                                                     shift_prob)):
             if not 0 <= p <= 1:
                 raise ValueError(f'{name} must be in [0, 1], got {p}')
         if shift_factor < 0:
@@ -153,7 +153,8 @@ class RandomCrowdRegionCrop(BaseTransform):
                 if labelled.ndim == 3:
                     labelled = labelled[..., 0]
                 results['num_keypoints'] = [
-                    int(n) for n in (labelled > 0).sum(-1)]
+                    int(n) for n in (labelled > 0).sum(-1)
+                ]
         if 'bbox' in results:
             results['bbox'] = out['bboxes']
         if results.get('area') is not None:

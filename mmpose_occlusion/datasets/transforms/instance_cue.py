@@ -37,14 +37,15 @@ from typing import Dict, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.registry import TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
+
 from .multi_instance import labelled_inside
 
-__all__ = ['ChooseCueTarget', 'GenerateInstanceCue', 'LoadCuePoints',
-           'render_cue']
+__all__ = [
+    'ChooseCueTarget', 'GenerateInstanceCue', 'LoadCuePoints', 'render_cue'
+]
 
 
 def render_cue(points: np.ndarray, size, sigma: float) -> np.ndarray:
@@ -54,8 +55,8 @@ def render_cue(points: np.ndarray, size, sigma: float) -> np.ndarray:
     ys = np.arange(h, dtype=np.float32)[None, :, None]
     px = points[:, 0, None, None].astype(np.float32)
     py = points[:, 1, None, None].astype(np.float32)
-    return np.exp(-((xs - px)**2 + (ys - py)**2) / (2 * sigma**2)).astype(
-        np.float32)
+    return np.exp(-((xs - px)**2 + (ys - py)**2) /
+                  (2 * sigma**2)).astype(np.float32)
 
 
 @TRANSFORMS.register_module()
@@ -191,7 +192,8 @@ class GenerateInstanceCue(BaseTransform):
         rot = results.get('bbox_rotation', np.zeros(1))[0]
         warp = get_warp_matrix(
             np.asarray(results['input_center'], np.float32),
-            np.asarray(results['input_scale'], np.float32), float(rot),
+            np.asarray(results['input_scale'], np.float32),
+            float(rot),
             output_size=results['input_size'])
         return points @ warp[:, :2].T + warp[:, 2]
 
@@ -200,8 +202,9 @@ class GenerateInstanceCue(BaseTransform):
                 len(results['transformed_keypoints']) == 0:
             return None
         kpts = results['transformed_keypoints'][0, :, :2]
-        candidates = np.flatnonzero(labelled_inside(
-            kpts, results['keypoints_visible'][0], results['input_size']))
+        candidates = np.flatnonzero(
+            labelled_inside(kpts, results['keypoints_visible'][0],
+                            results['input_size']))
         if len(candidates) == 0:
             return None
         if self.gt == 'random_joint':

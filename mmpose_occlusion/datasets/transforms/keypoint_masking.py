@@ -20,7 +20,6 @@ from typing import Dict, List, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmpose.registry import TRANSFORMS
 
 __all__ = ['KeypointBackgroundMasking', 'KeypointDuplicationMasking']
@@ -29,8 +28,11 @@ __all__ = ['KeypointBackgroundMasking', 'KeypointDuplicationMasking']
 class _KeypointPatchMasking(BaseTransform):
     """Shared machinery: patch size, candidate keypoints, background test."""
 
-    def __init__(self, prob: float = 0.5, max_keypoints: int = 1,
-                 patch_ratio: float = 0.12, min_patch: int = 4,
+    def __init__(self,
+                 prob: float = 0.5,
+                 max_keypoints: int = 1,
+                 patch_ratio: float = 0.12,
+                 min_patch: int = 4,
                  max_tries: int = 20):
         super().__init__()
         if not 0 <= prob <= 1:
@@ -52,8 +54,8 @@ class _KeypointPatchMasking(BaseTransform):
         h, w = img.shape[:2]
         s = int(max(self.min_patch, round(self.patch_ratio * min(h, w))))
         if len(results['transformed_keypoints']) == 0:  # nobody to mask
-            return (img, h, w, s, np.zeros((0, 2), np.float32),
-                    np.zeros(0, bool), np.zeros(0, np.int64))
+            return (img, h, w, s, np.zeros(
+                (0, 2), np.float32), np.zeros(0, bool), np.zeros(0, np.int64))
         kpts = np.asarray(results['transformed_keypoints'][0, :, :2],
                           np.float32)
         labelled = np.asarray(results['keypoints_visible'][0]) > 0
@@ -147,8 +149,8 @@ class KeypointDuplicationMasking(_KeypointPatchMasking):
             angle = np.random.uniform(0, 2 * np.pi)
             dist = np.random.uniform(s, reach)
             x0, y0 = self._corner(
-                kpts[k] + dist * np.array([np.cos(angle), np.sin(angle)]),
-                s, h, w)
+                kpts[k] +
+                dist * np.array([np.cos(angle), np.sin(angle)]), s, h, w)
             if self._is_background(x0, y0, s, kpts, labelled):
                 img[y0:y0 + s, x0:x0 + s] = img[sy:sy + s, sx:sx + s].copy()
                 return True

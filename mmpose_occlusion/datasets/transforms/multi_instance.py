@@ -21,7 +21,7 @@ slots with a stock MMPose codec and restores B0 alone in the instance fields.
 Shapes (K keypoints, N slots, n people in the box, heatmaps H x W)::
 
     keypoints           (n, K, 2) between the two transforms, (1, K, 2) after
-    heatmaps            (N * K, H, W)   slot-major: rows i*K .. i*K+K-1 = slot i
+    heatmaps            (N * K, H, W)  slot-major: rows i*K..i*K+K-1 = slot i
     keypoint_weights    (1, N * K)
 """
 import weakref
@@ -31,11 +31,12 @@ from typing import Dict, Optional
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
-
 from mmpose.registry import KEYPOINT_CODECS, TRANSFORMS
 
-__all__ = ['SelectOtherInstances', 'GenerateMultiInstanceTarget',
-           'select_other_instances', 'labelled_inside']
+__all__ = [
+    'SelectOtherInstances', 'GenerateMultiInstanceTarget',
+    'select_other_instances', 'labelled_inside'
+]
 
 
 def labelled_inside(keypoints: np.ndarray, visible: np.ndarray,
@@ -87,14 +88,15 @@ class _ImageIndex:
     def __init__(self, dataset):
         # MMEngine's accessor skips the per-call copy of the metainfo that
         # MMPose's datasets add (the index reads every instance once).
-        get_info = (partial(BaseDataset.get_data_info, dataset) if isinstance(
-            dataset, BaseDataset) else dataset.get_data_info)
+        get_info = (
+            partial(BaseDataset.get_data_info, dataset) if isinstance(
+                dataset, BaseDataset) else dataset.get_data_info)
         groups: Dict[int, list] = {}
         for i in range(len(dataset)):
             info = get_info(i)
             groups.setdefault(info['img_id'], []).append(
-                (info['id'], info['keypoints'][0], info['keypoints_visible'][0],
-                 info['bbox'][0]))
+                (info['id'], info['keypoints'][0],
+                 info['keypoints_visible'][0], info['bbox'][0]))
         self.groups = {
             img_id: (np.array([m[0] for m in members]),
                      np.stack([m[1] for m in members]).astype(np.float32),
@@ -130,7 +132,8 @@ class SelectOtherInstances(BaseTransform):
     def __init__(self, num_instances: int = 2, min_keypoints: int = 3):
         super().__init__()
         if num_instances < 1:
-            raise ValueError(f'num_instances must be >= 1, got {num_instances}')
+            raise ValueError(
+                f'num_instances must be >= 1, got {num_instances}')
         self.num_instances = num_instances
         self.min_keypoints = min_keypoints
         self._indices = weakref.WeakKeyDictionary()
@@ -151,8 +154,9 @@ class SelectOtherInstances(BaseTransform):
                 'Use it in a train pipeline of such a dataset with '
                 'data_mode="topdown".')
         if results['keypoints'].shape[0] != 1:
-            raise ValueError('SelectOtherInstances expects one instance (B0) '
-                             f'per sample, got {results["keypoints"].shape[0]}')
+            raise ValueError(
+                'SelectOtherInstances expects one instance (B0) '
+                f'per sample, got {results["keypoints"].shape[0]}')
         kpts, vis, boxes = self._index(dataset).others(results['img_id'],
                                                        results['id'])
         keep = select_other_instances(results['bbox'][0], kpts, vis, boxes,
@@ -206,7 +210,9 @@ class GenerateMultiInstanceTarget(BaseTransform):
             to the own person).
     """
 
-    def __init__(self, encoder: dict, num_instances: int = 2,
+    def __init__(self,
+                 encoder: dict,
+                 num_instances: int = 2,
                  min_keypoints: int = 4):
         super().__init__()
         self.encoder_cfg = encoder

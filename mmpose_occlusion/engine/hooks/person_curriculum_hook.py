@@ -47,7 +47,9 @@ class PersonCurriculumHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, start: int = 2, interval: int = 2,
+    def __init__(self,
+                 start: int = 2,
+                 interval: int = 2,
                  settle_epoch: Optional[int] = None,
                  settle_tol: float = 0.05,
                  max_people: Optional[int] = None):
@@ -83,7 +85,10 @@ class PersonCurriculumHook(Hook):
         self._loss_sum, self._loss_count = 0.0, 0
         runner.message_hub.update_scalar('train/max_people', self.limit)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         if outputs and 'loss' in outputs:
             loss = outputs['loss']
@@ -94,7 +99,8 @@ class PersonCurriculumHook(Hook):
     def epoch_mean_loss(self) -> Optional[float]:
         """The epoch's mean training loss over every rank's iterations
         (sum and count all-reduced; no-op without distributed training)."""
-        totals = torch.tensor([self._loss_sum, float(self._loss_count)],
+        totals = torch.tensor([self._loss_sum,
+                               float(self._loss_count)],
                               dtype=torch.float64)
         if torch.distributed.is_available() and \
                 torch.distributed.is_initialized() and \
@@ -132,7 +138,8 @@ class PersonCurriculumHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['person_curriculum'] = dict(
-            limit=self.limit, settled_at=self.settled_at,
+            limit=self.limit,
+            settled_at=self.settled_at,
             last_loss=self.last_loss)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:

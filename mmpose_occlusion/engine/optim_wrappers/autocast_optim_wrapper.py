@@ -201,7 +201,7 @@ class AutocastOptimWrapper(OptimWrapper):
         self.channels_last = channels_last
         self.requested_dtype = _as_dtype_name(dtype)
         if not (loss_scale == 'dynamic' or isinstance(loss_scale,
-                                                       (float, dict))):
+                                                      (float, dict))):
             raise TypeError('AutocastOptimWrapper: loss_scale must be '
                             f'\'dynamic\', a float or a dict, got '
                             f'{loss_scale!r}')
@@ -242,8 +242,8 @@ class AutocastOptimWrapper(OptimWrapper):
                 yield
             return
         with super().optim_context(model), autocast_context(
-                self.device_type, self.cast_dtype), float32_head_outputs(
-                    model):
+                self.device_type,
+                self.cast_dtype), float32_head_outputs(model):
             yield
 
     # ---- float16 loss scaling (no-ops otherwise) -----------------------

@@ -94,7 +94,9 @@ def _run_iter(loop, idx: int, data_batch: Sequence[dict], stage: str):
     setattr(loop, f'{stage}_loss', losses)
     loop.evaluator.process(data_samples=outputs, data_batch=data_batch)
     loop.runner.call_hook(
-        f'after_{stage}_iter', batch_idx=idx, data_batch=data_batch,
+        f'after_{stage}_iter',
+        batch_idx=idx,
+        data_batch=data_batch,
         outputs=outputs)
 
 

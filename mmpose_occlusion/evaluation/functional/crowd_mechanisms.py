@@ -45,12 +45,20 @@ def keypoint_oks(poses: np.ndarray, ann: dict,
         return np.zeros(0)
     det = np.concatenate([poses, np.ones(poses.shape[:2] + (1, ))], axis=2)
     area = float(ann['area'])
-    return oks_iou(gt, det.reshape(len(poses), -1), area,
-                   np.full(len(poses), area), np.asarray(sigmas), vis_thr=0)
+    return oks_iou(
+        gt,
+        det.reshape(len(poses), -1),
+        area,
+        np.full(len(poses), area),
+        np.asarray(sigmas),
+        vis_thr=0)
 
 
-def lands_on(poses: np.ndarray, person: dict, other: dict,
-             sigmas: np.ndarray, thr: float = 0.5) -> np.ndarray:
+def lands_on(poses: np.ndarray,
+             person: dict,
+             other: dict,
+             sigmas: np.ndarray,
+             thr: float = 0.5) -> np.ndarray:
     """(N,) whether each pose lands on ``person`` rather than ``other``:
     OKS with ``person`` >= ``thr`` and above the OKS with ``other``."""
     a = keypoint_oks(poses, person, sigmas)
@@ -58,26 +66,34 @@ def lands_on(poses: np.ndarray, person: dict, other: dict,
     return (a >= thr) & (a > b)
 
 
-def instance_recall(poses: np.ndarray, own: dict, other: dict,
-                    sigmas: np.ndarray, thr: float = 0.5) -> Dict[str, bool]:
+def instance_recall(poses: np.ndarray,
+                    own: dict,
+                    other: dict,
+                    sigmas: np.ndarray,
+                    thr: float = 0.5) -> Dict[str, bool]:
     """Which of the two people of a box its poses (N, K, 2) find:
     ``own``, ``other`` and ``both`` (by different poses)."""
     on_own = lands_on(poses, own, other, sigmas, thr)
     on_other = lands_on(poses, other, own, sigmas, thr)
-    return dict(own=bool(on_own.any()), other=bool(on_other.any()),
-                both=bool(on_own.any() and on_other.any()))
+    return dict(
+        own=bool(on_own.any()),
+        other=bool(on_other.any()),
+        both=bool(on_own.any() and on_other.any()))
 
 
-def cue_switch(pose_cue_own: np.ndarray, pose_cue_other: np.ndarray,
-               own: dict, other: dict, sigmas: np.ndarray,
+def cue_switch(pose_cue_own: np.ndarray,
+               pose_cue_other: np.ndarray,
+               own: dict,
+               other: dict,
+               sigmas: np.ndarray,
                thr: float = 0.5) -> Dict[str, bool]:
     """Whether the pose follows the cue: with the cue on the box's own
     person it lands on them (``own``); with the cue on the other person it
     switches to them (``switch``); ``both``."""
-    a = bool(lands_on(np.asarray(pose_cue_own)[None], own, other, sigmas,
-                      thr)[0])
-    b = bool(lands_on(np.asarray(pose_cue_other)[None], other, own, sigmas,
-                      thr)[0])
+    a = bool(
+        lands_on(np.asarray(pose_cue_own)[None], own, other, sigmas, thr)[0])
+    b = bool(
+        lands_on(np.asarray(pose_cue_other)[None], other, own, sigmas, thr)[0])
     return dict(own=a, switch=b, both=a and b)
 
 
@@ -108,6 +124,7 @@ def count_confusion(true_counts: Sequence[int],
     size = int(max(true_counts.max(), emitted.max())) + 1
     confusion = np.zeros((size, size), int)
     np.add.at(confusion, (true_counts, emitted), 1)
-    return dict(confusion=confusion.tolist(),
-                exact=float(np.mean(true_counts == emitted)),
-                within_one=float(np.mean(np.abs(true_counts - emitted) <= 1)))
+    return dict(
+        confusion=confusion.tolist(),
+        exact=float(np.mean(true_counts == emitted)),
+        within_one=float(np.mean(np.abs(true_counts - emitted) <= 1)))

@@ -12,7 +12,6 @@ per-image OKS-NMS that merges the instances, is stock ``CocoMetric``.
 from typing import Dict, Sequence
 
 import numpy as np
-
 from mmpose.evaluation.metrics import CocoMetric
 from mmpose.registry import METRICS
 
@@ -34,7 +33,8 @@ class MultiInstanceCocoMetric(CocoMetric):
             if 'areas' in pred and len(pred['areas']) == 1 and num > 1:
                 pred['areas'] = np.repeat(pred['areas'], num)
 
-    def _sort_and_unique_bboxes(self, kpts: Dict[int, list],
+    def _sort_and_unique_bboxes(self,
+                                kpts: Dict[int, list],
                                 key: str = 'id') -> Dict[int, list]:
         for img_id, persons in kpts.items():
             seen, unique = set(), []

@@ -43,10 +43,10 @@ from typing import List, Optional, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
-
 from mmpose.models.backbones import HRNet
 from mmpose.registry import MODELS
+from torch.nn.modules.batchnorm import _BatchNorm
+
 from ..utils.hint_blocks import FeedbackBlock, InstanceCueBlock
 from .hrnet_stages import run_hrnet_stem, run_hrnet_transition
 
@@ -99,30 +99,32 @@ class HintHRNet(HRNet):
         self.cue_stages = cue_stages
         if use_cue:
             self.cue_block = InstanceCueBlock(
-                self.conv2.out_channels, cue_channels,
-                norm_cfg=self.norm_cfg)
+                self.conv2.out_channels, cue_channels, norm_cfg=self.norm_cfg)
         if cue_stages:
             # one block per branch input of each stage named, keyed 's<stage>'
             self.stage_cue_blocks = nn.ModuleDict({
-                f's{stage}': nn.ModuleList(
-                    InstanceCueBlock(c, min(cue_channels, c),
-                                     norm_cfg=self.norm_cfg)
-                    for c in getattr(self, f'stage{stage}_cfg')
-                    ['num_channels'])
+                f's{stage}':
+                nn.ModuleList(
+                    InstanceCueBlock(
+                        c, min(cue_channels, c), norm_cfg=self.norm_cfg) for c
+                    in getattr(self, f'stage{stage}_cfg')['num_channels'])
                 for stage in cue_stages
             })
         if num_hops > 1:
-            self.feedback = FeedbackBlock(num_keypoints,
-                                          self.layer1[-1].out_channels,
-                                          hint_channels,
-                                          norm_cfg=self.norm_cfg)
+            self.feedback = FeedbackBlock(
+                num_keypoints,
+                self.layer1[-1].out_channels,
+                hint_channels,
+                norm_cfg=self.norm_cfg)
         if hop_norm == 'per_hop' and num_hops > 1:
             self.init_hop_stats()
 
     def hop_norm_layers(self) -> List[_BatchNorm]:
         """The BatchNorm layers that run once per hop."""
-        parts = [self.transition1, self.stage2, self.transition2, self.stage3,
-                 self.transition3, self.stage4]
+        parts = [
+            self.transition1, self.stage2, self.transition2, self.stage3,
+            self.transition3, self.stage4
+        ]
         for name in ('feedback', 'stage_cue_blocks'):
             if hasattr(self, name):
                 parts.append(getattr(self, name))
@@ -200,7 +202,8 @@ class HintHRNet(HRNet):
             x = self.cue_block(x, cues)
         return self.layer1(x)
 
-    def forward_hop(self, f1: torch.Tensor,
+    def forward_hop(self,
+                    f1: torch.Tensor,
                     prev_heatmaps: Optional[torch.Tensor] = None,
                     hop: int = 0,
                     cues: Optional[torch.Tensor] = None):
@@ -238,4 +241,3 @@ class HintHRNet(HRNet):
     def forward(self, x: torch.Tensor, cues: Optional[torch.Tensor] = None):
         """One hop (no feedback): a stock-shaped backbone call."""
         return self.forward_hop(self.forward_stem(x, cues), cues=cues)
-

@@ -24,10 +24,10 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-
 from mmpose.models.backbones import HRNet
 from mmpose.models.backbones.resnet import get_expansion
 from mmpose.registry import MODELS
+
 from ..utils.mimb import MIMB
 from .hrnet_stages import run_hrnet_stem, run_hrnet_transition
 from .multi_instance import MultiInstanceBackboneMixin
@@ -36,11 +36,11 @@ __all__ = ['MIPHRNet']
 
 POSITIONS = ('stage2_in', 'stage3_in', 'stage4_in', 'stage4_out')
 # the forward pass as steps: (kind, stage); MIMB positions between them
-_STEPS: Tuple[Tuple[str, object], ...] = (
-    ('transition', 2), ('mimb', 'stage2_in'), ('stage', 2),
-    ('transition', 3), ('mimb', 'stage3_in'), ('stage', 3),
-    ('transition', 4), ('mimb', 'stage4_in'), ('stage', 4),
-    ('mimb', 'stage4_out'))
+_STEPS: Tuple[Tuple[str, object],
+              ...] = (('transition', 2), ('mimb', 'stage2_in'), ('stage', 2),
+                      ('transition', 3), ('mimb', 'stage3_in'), ('stage', 3),
+                      ('transition', 4), ('mimb', 'stage4_in'), ('stage', 4),
+                      ('mimb', 'stage4_out'))
 
 
 @MODELS.register_module()
@@ -72,7 +72,8 @@ class MIPHRNet(MultiInstanceBackboneMixin, HRNet):
         self.mimb_positions = tuple(p for p in POSITIONS
                                     if p in mimb_positions)
         self.mimb = nn.ModuleDict({
-            pos: nn.ModuleList([
+            pos:
+            nn.ModuleList([
                 MIMB(c, num_instances, **(mimb_cfg or {}))
                 for c in self._position_channels(pos)
             ])

@@ -16,9 +16,9 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-
 from mmpose.models.backbones import ResNet
 from mmpose.registry import MODELS
+
 from ..utils.mimb import MIMB
 from .multi_instance import MultiInstanceBackboneMixin
 
@@ -52,7 +52,8 @@ class MIPResNet(MultiInstanceBackboneMixin, ResNet):
         self.num_instances = num_instances
         self.mimb_stages = mimb_stages
         self.mimb = nn.ModuleDict({
-            f'stage{s}': MIMB(
+            f'stage{s}':
+            MIMB(
                 getattr(self, self.res_layers[s - 1])[-1].out_channels,
                 num_instances, **(mimb_cfg or {}))
             for s in mimb_stages
@@ -87,6 +88,6 @@ class MIPResNet(MultiInstanceBackboneMixin, ResNet):
         x = self.mimb[f'stage{first}'](x, lam)
         if first - 1 in self.out_indices:
             outs = list(outs) + [x]
-        x, outs = self._run(x, list(outs),
-                            range(first + 1, self.num_stages + 1), lam)
+        x, outs = self._run(x, list(outs), range(first + 1,
+                                                 self.num_stages + 1), lam)
         return tuple(outs)

@@ -16,12 +16,11 @@ backbone predicting λ = 0, so it also works inside a stock
 """
 import torch
 
-__all__ = [
-    'MultiInstanceBackboneMixin', 'one_hot_selectors', 'repeat_rows'
-]
+__all__ = ['MultiInstanceBackboneMixin', 'one_hot_selectors', 'repeat_rows']
 
 
-def one_hot_selectors(batch_size: int, num_instances: int,
+def one_hot_selectors(batch_size: int,
+                      num_instances: int,
                       device=None) -> torch.Tensor:
     """All one-hot selectors λ = 0..N-1 for each image: (B, N, N)."""
     eye = torch.eye(num_instances, device=device)
@@ -38,9 +37,8 @@ class MultiInstanceBackboneMixin:
                                      x.device)[:, :1]
         if lams.dim() != 3 or lams.shape[0] != x.shape[0] or \
                 lams.shape[2] != self.num_instances:
-            raise ValueError(
-                f'lams must be (B, M, N) = ({x.shape[0]}, M, '
-                f'{self.num_instances}), got {tuple(lams.shape)}')
+            raise ValueError(f'lams must be (B, M, N) = ({x.shape[0]}, M, '
+                             f'{self.num_instances}), got {tuple(lams.shape)}')
         num_sel = lams.shape[1]
         trunk = self.forward_trunk(x)
         trunk = repeat_rows(trunk, num_sel)
@@ -53,6 +51,6 @@ def repeat_rows(feats, times):
     number of selectors or cues) a dynamic size."""
     if isinstance(feats, torch.Tensor):
         rows = feats.unsqueeze(1)
-        return rows.expand(-1, times, *([-1] * (feats.dim() - 1))).flatten(
-            0, 1)
+        return rows.expand(-1, times,
+                           *([-1] * (feats.dim() - 1))).flatten(0, 1)
     return type(feats)(repeat_rows(f, times) for f in feats)

@@ -14,11 +14,10 @@ grouping (tag) term is the stock one. Use it with
 from typing import Tuple
 
 import torch
-from torch import Tensor
-
 from mmpose.models.heads import AssociativeEmbeddingHead
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptSampleList
+from torch import Tensor
 
 __all__ = ['TrainableAssociativeEmbeddingHead']
 

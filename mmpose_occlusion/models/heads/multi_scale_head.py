@@ -32,19 +32,18 @@ Backbone features (``input_mode``):
 Prediction decodes the final heatmaps with the stock ``HeatmapHead.predict``
 (flip test included).
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from torch import Tensor, nn
-
 from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.heads import HeatmapHead
 from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import ConfigType, OptConfigType, OptSampleList
+from torch import Tensor, nn
 
 __all__ = ['MultiScaleHeatmapHead', 'downsample_target']
 
@@ -92,8 +91,10 @@ class MultiScaleHeatmapHead(BaseHead):
                  init_cfg: OptConfigType = None):
         if init_cfg is None:
             init_cfg = [
-                dict(type='Normal', layer=['Conv2d', 'ConvTranspose2d'],
-                     std=0.001),
+                dict(
+                    type='Normal',
+                    layer=['Conv2d', 'ConvTranspose2d'],
+                    std=0.001),
                 dict(type='Constant', layer='BatchNorm2d', val=1)
             ]
         super().__init__(init_cfg)
@@ -122,25 +123,37 @@ class MultiScaleHeatmapHead(BaseHead):
 
         if input_mode != 'pyramid':  # coarser scales by stride-2 convs
             self.down = nn.ModuleList(
-                ConvModule(in_channels if s == 0 else channels, channels, 3,
-                           stride=2, padding=1, norm_cfg=dict(type='BN'))
-                for s in range(num_scales - 1))
+                ConvModule(
+                    in_channels if s == 0 else channels,
+                    channels,
+                    3,
+                    stride=2,
+                    padding=1,
+                    norm_cfg=dict(type='BN')) for s in range(num_scales - 1))
         self.lateral = nn.ModuleList(
             ConvModule(c, channels, 1, norm_cfg=dict(type='BN'))
             for c in lateral_in)
         self.deconv = nn.ModuleList(
             nn.Sequential(
-                nn.ConvTranspose2d(channels, channels, 4, stride=2,
-                                   padding=1, bias=False),
+                nn.ConvTranspose2d(
+                    channels, channels, 4, stride=2, padding=1, bias=False),
                 nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
             for _ in range(num_scales - 1))
         self.side = nn.ModuleList(
             nn.Conv2d(channels, out_channels, 1) for _ in range(num_scales))
         self.msr = nn.Sequential(
-            ConvModule(num_scales * out_channels, msr_channels, 3, padding=1,
-                       norm_cfg=dict(type='BN')),
-            ConvModule(msr_channels, msr_channels, 3, padding=1,
-                       norm_cfg=dict(type='BN')),
+            ConvModule(
+                num_scales * out_channels,
+                msr_channels,
+                3,
+                padding=1,
+                norm_cfg=dict(type='BN')),
+            ConvModule(
+                msr_channels,
+                msr_channels,
+                3,
+                padding=1,
+                norm_cfg=dict(type='BN')),
             nn.Conv2d(msr_channels, out_channels, 1))
         if input_mode == 'stacks':
             self.stack_side = nn.Conv2d(in_channels, out_channels, 1)
@@ -159,8 +172,8 @@ class MultiScaleHeatmapHead(BaseHead):
             out.append(x)
         return out
 
-    def forward_all(self, feats: Sequence[Tensor]
-                    ) -> Tuple[List[Tensor], Tensor]:
+    def forward_all(self,
+                    feats: Sequence[Tensor]) -> Tuple[List[Tensor], Tensor]:
         """MSS heatmaps (coarsest first) and the final heatmaps."""
         lats = [lat(f) for lat, f in zip(self.lateral, self._laterals(feats))]
         x = lats[-1]  # coarsest
@@ -169,8 +182,11 @@ class MultiScaleHeatmapHead(BaseHead):
             x = self.deconv[s - 1](x)
             finer = lats[-1 - s]
             if x.shape[-2:] != finer.shape[-2:]:
-                x = F.interpolate(x, size=finer.shape[-2:], mode='bilinear',
-                                  align_corners=False)
+                x = F.interpolate(
+                    x,
+                    size=finer.shape[-2:],
+                    mode='bilinear',
+                    align_corners=False)
             x = x + finer
             sides.append(self.side[s](x))
         size = sides[-1].shape[-2:]
@@ -184,7 +200,9 @@ class MultiScaleHeatmapHead(BaseHead):
         """The final (MSR) heatmaps, (B, K, H, W)."""
         return self.forward_all(feats)[1]
 
-    def loss(self, feats: Sequence[Tensor], batch_data_samples: OptSampleList,
+    def loss(self,
+             feats: Sequence[Tensor],
+             batch_data_samples: OptSampleList,
              train_cfg: ConfigType = {}) -> dict:
         """``loss_mss`` (eq. 1), ``loss_msr`` and, for stacks,
         ``loss_stacks``, all with the structure-aware loss."""
@@ -208,10 +226,12 @@ class MultiScaleHeatmapHead(BaseHead):
         if self.input_mode == 'stacks' and len(feats) > 1:
             losses['loss_stacks'] = sum(
                 self.loss_module(self.stack_side(f), gt, weights)
-                for f in feats[:-1]) / (len(feats) - 1)
+                for f in feats[:-1]) / (
+                    len(feats) - 1)
         if train_cfg.get('compute_acc', True):
             _, acc, _ = pose_pck_accuracy(
-                output=to_numpy(final), target=to_numpy(gt),
+                output=to_numpy(final),
+                target=to_numpy(gt),
                 mask=to_numpy(weights) > 0)
             losses['acc_pose'] = torch.tensor(acc, device=gt.device)
         return losses

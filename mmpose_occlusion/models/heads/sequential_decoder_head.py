@@ -64,10 +64,8 @@ __all__ = [
 ]
 
 
-
 def emit_until_stop(step: Callable[[], Tuple[Sequence, Sequence[float]]],
-                    batch: int, max_steps: int,
-                    stop_thr: float) -> List[list]:
+                    batch: int, max_steps: int, stop_thr: float) -> List[list]:
     """The stop rule of the decoder's inference: call ``step()`` (the next
     step's heatmaps per image, and each image's maximum) until every image
     has had a step whose maximum is below ``stop_thr``, at most
@@ -87,6 +85,7 @@ def emit_until_stop(step: Callable[[], Tuple[Sequence, Sequence[float]]],
         if not any(active):
             break
     return steps
+
 
 @MODELS.register_module()
 class SequentialDecoderHead(BaseHead):
@@ -122,8 +121,7 @@ class SequentialDecoderHead(BaseHead):
                  num_lstm_layers: int = 2,
                  lstm_norm_cfg: OptConfigType = dict(type='GN'),
                  loss_part: ConfigType = dict(
-                     type='BCELoss', use_target_weight=True,
-                     loss_weight=0.5),
+                     type='BCELoss', use_target_weight=True, loss_weight=0.5),
                  loss_person: ConfigType = dict(
                      type='HungarianBCELoss', stop_steps=2),
                  max_train_people: Optional[int] = None,
@@ -134,19 +132,21 @@ class SequentialDecoderHead(BaseHead):
         self.num_keypoints = num_keypoints
         self.part_channels = part_channels
         self.part_localizer = PartLocalizer(part_channels, num_keypoints)
-        self.person_decoder = PersonDecoder(in_channels, num_keypoints,
-                                            hidden_channels,
-                                            num_layers=num_lstm_layers,
-                                            norm_cfg=lstm_norm_cfg)
+        self.person_decoder = PersonDecoder(
+            in_channels,
+            num_keypoints,
+            hidden_channels,
+            num_layers=num_lstm_layers,
+            norm_cfg=lstm_norm_cfg)
         self.loss_part = MODELS.build(loss_part)
         self.loss_person = MODELS.build(loss_person)
         self.max_train_people = max_train_people
-        self.decoder = (KEYPOINT_CODECS.build(decoder)
-                        if decoder is not None else None)
+        self.decoder = (
+            KEYPOINT_CODECS.build(decoder) if decoder is not None else None)
         self._register_load_state_dict_pre_hook(self._refuse_pre_neck_keys)
 
-    def _refuse_pre_neck_keys(self, state_dict, prefix, local_metadata,
-                              strict, missing_keys, unexpected_keys,
+    def _refuse_pre_neck_keys(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys,
                               error_msgs) -> None:
         """A state dict of the pre-neck layout that bypassed MMEngine's
         loading (``model.load_state_dict(torch.load(...))``) is an error
@@ -161,7 +161,8 @@ class SequentialDecoderHead(BaseHead):
                 'with mmpose_occlusion.utils.upgrade_state_dict')
 
     # ------------------------------------------------------------ forward
-    def forward(self, feats: Sequence[Tensor],
+    def forward(self,
+                feats: Sequence[Tensor],
                 num_steps: int = 1) -> Tuple[Tensor, Tensor]:
         """Part heatmaps (B, K, H, W) and ``num_steps`` person heatmaps
         (B, T, K, H, W), sigmoid applied, no stopping."""
@@ -192,7 +193,9 @@ class SequentialDecoderHead(BaseHead):
         return feats[:n], fused
 
     # --------------------------------------------------------------- loss
-    def loss(self, feats: Sequence[Tensor], batch_data_samples: OptSampleList,
+    def loss(self,
+             feats: Sequence[Tensor],
+             batch_data_samples: OptSampleList,
              train_cfg: ConfigType = {}) -> dict:
         """eq. 3: λ0 L_part (``loss_part``) + L_person (``loss_person``)."""
         pyramid, fused = self._split_feats(feats)
@@ -230,7 +233,9 @@ class SequentialDecoderHead(BaseHead):
         return masks
 
     # ---------------------------------------------------------- inference
-    def run_steps(self, feats: Sequence[Tensor], max_steps: int = 30,
+    def run_steps(self,
+                  feats: Sequence[Tensor],
+                  max_steps: int = 30,
                   stop_thr: float = 0.05) -> Tuple[Tensor, List[Tensor]]:
         """Part heatmaps (B, K, H, W) and, per image, the emitted person
         heatmaps (S_b, K, H, W): steps until a step's maximum is below
@@ -250,12 +255,12 @@ class SequentialDecoderHead(BaseHead):
         empty = parts.new_zeros((0, ) + tuple(parts.shape[1:]))
         return parts, [torch.stack(s) if s else empty for s in steps]
 
-    def predict(self,
-                feats: Union[Sequence[Tensor], List[Sequence[Tensor]]],
-                batch_data_samples: OptSampleList,
-                test_cfg: ConfigType = {}
-                ) -> Union[List[InstanceData], Tuple[List[InstanceData],
-                                                     List[PixelData]]]:
+    def predict(
+        self,
+        feats: Union[Sequence[Tensor], List[Sequence[Tensor]]],
+        batch_data_samples: OptSampleList,
+        test_cfg: ConfigType = {}
+    ) -> Union[List[InstanceData], Tuple[List[InstanceData], List[PixelData]]]:
         """One ``InstanceData`` per image: ``keypoints`` (S, K, 2) in input
         pixels, ``keypoint_scores`` (S, K), ``bbox_scores`` (S,) (the mean
         keypoint score, the instance score ``CocoMetric`` ranks by with
@@ -277,11 +282,12 @@ class SequentialDecoderHead(BaseHead):
             parts_f, steps_f = self.run_steps(feats_flip, max_steps, stop_thr)
             flip_indices = batch_data_samples[0].metainfo['flip_indices']
             shift = test_cfg.get('shift_heatmap', False)
-            parts = (parts + flip_heatmaps(parts_f, flip_indices,
-                                           shift_heatmap=shift)) / 2
+            parts = (parts + flip_heatmaps(
+                parts_f, flip_indices, shift_heatmap=shift)) / 2
             steps = [
                 merge_flipped_steps(
-                    s, flip_heatmaps(sf, flip_indices, shift_heatmap=shift)
+                    s,
+                    flip_heatmaps(sf, flip_indices, shift_heatmap=shift)
                     if len(sf) else sf) for s, sf in zip(steps, steps_f)
             ]
         else:
@@ -295,9 +301,11 @@ class SequentialDecoderHead(BaseHead):
             keypoints, scores = self.decoder.decode(
                 located.detach().cpu().numpy(),
                 input_size=d.metainfo.get('input_size'))
-            pred = InstanceData(keypoints=keypoints, keypoint_scores=scores,
-                                bbox_scores=scores.mean(-1),
-                                step_index=np.arange(len(keypoints)))
+            pred = InstanceData(
+                keypoints=keypoints,
+                keypoint_scores=scores,
+                bbox_scores=scores.mean(-1),
+                step_index=np.arange(len(keypoints)))
             if output_heatmaps:
                 pred.heatmaps = s.detach()
             preds.append(pred)

@@ -1,6 +1,5 @@
 """Losses."""
-from .hungarian_bce_loss import (HungarianBCELoss, bce_cost_matrix,
-                                 steps_needed)
+from .hungarian_bce_loss import HungarianBCELoss, bce_cost_matrix, steps_needed
 from .structure_aware_loss import StructureAwareLoss, skeleton_neighbours
 
 __all__ = [

@@ -20,10 +20,10 @@ P <= M. The matching (ours) compares people by their cost per labelled
 keypoint: with the plain sum a sparsely labelled person always costs less,
 so under the curriculum (M of P people matched) the steps would be taught
 the cut-off, barely labelled people rather than the ones they predict best.
-The loss itself is eq. 2's. When an image has more people than the curriculum allows (P > M), M
-steps are matched to the best M people and no stop step is taught: more
-people remain, so an empty step would be a wrong target. The loss is the mean
-over the images of the batch.
+The loss itself is eq. 2's. When an image has more people than the
+curriculum allows (P > M), M steps are matched to the best M people and no
+stop step is taught: more people remain, so an empty step would be a wrong
+target. The loss is the mean over the images of the batch.
 
 BCE is computed from logits (``BCE(x, y) = softplus(x) - y x``), so the whole
 cost matrix is two reductions and one einsum; the matching runs on its
@@ -49,7 +49,8 @@ def steps_needed(num_people: int, max_people: Optional[int],
     return matched, (stop_steps if num_people <= limit else 0)
 
 
-def bce_cost_matrix(logits: Tensor, targets: Tensor,
+def bce_cost_matrix(logits: Tensor,
+                    targets: Tensor,
                     weights: Optional[Tensor] = None,
                     mask: Optional[Tensor] = None) -> Tensor:
     """Mean BCE of every step against every person.
@@ -97,9 +98,12 @@ class HungarianBCELoss(nn.Module):
                   max_people: Optional[int]) -> int:
         """Steps the decoder must run for a batch with these people."""
         return max((sum(steps_needed(p, max_people, self.stop_steps))
-                    for p in num_people), default=0)
+                    for p in num_people),
+                   default=0)
 
-    def match(self, logits: Tensor, targets: Tensor,
+    def match(self,
+              logits: Tensor,
+              targets: Tensor,
               weights: Optional[Tensor] = None,
               mask: Optional[Tensor] = None,
               max_people: Optional[int] = None
@@ -138,11 +142,13 @@ class HungarianBCELoss(nn.Module):
         if stop:
             k, h, w = logits.shape[1:]
             empty = targets.new_zeros(1, k, h, w)
-            total = total + bce_cost_matrix(
-                logits[matched:matched + stop], empty, None, mask).sum()
+            total = total + bce_cost_matrix(logits[matched:matched + stop],
+                                            empty, None, mask).sum()
         return total / max(matched + stop, 1), rows, cols
 
-    def forward(self, logits: Tensor, targets: List[Tensor],
+    def forward(self,
+                logits: Tensor,
+                targets: List[Tensor],
                 weights: List[Tensor],
                 masks: Optional[Tensor] = None,
                 max_people: Optional[int] = None) -> Tensor:

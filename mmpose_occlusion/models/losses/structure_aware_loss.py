@@ -20,9 +20,8 @@ Shapes: output and target (B, M, H, W); target_weights (B, M) or None.
 from typing import Optional, Sequence, Tuple
 
 import torch
-from torch import Tensor, nn
-
 from mmpose.registry import MODELS
+from torch import Tensor, nn
 
 __all__ = ['StructureAwareLoss', 'skeleton_neighbours', 'PAPER_GRAPHS']
 
@@ -87,8 +86,7 @@ class StructureAwareLoss(nn.Module):
                              f'{graph!r}')
         if skeleton is None:
             if isinstance(metainfo, str):
-                from mmpose.datasets.datasets.utils import \
-                    parse_pose_metainfo
+                from mmpose.datasets.datasets.utils import parse_pose_metainfo
                 metainfo = parse_pose_metainfo(dict(from_file=metainfo))
             num_keypoints = metainfo['num_keypoints']
             if graph == 'skeleton':
@@ -103,13 +101,16 @@ class StructureAwareLoss(nn.Module):
         elif num_keypoints is None:
             raise ValueError('give num_keypoints with an explicit skeleton')
         self.register_buffer(
-            'adjacency', skeleton_neighbours(num_keypoints, skeleton),
+            'adjacency',
+            skeleton_neighbours(num_keypoints, skeleton),
             persistent=False)
         self.alpha2 = alpha2
         self.use_target_weight = use_target_weight
         self.loss_weight = loss_weight
 
-    def forward(self, output: Tensor, target: Tensor,
+    def forward(self,
+                output: Tensor,
+                target: Tensor,
                 target_weights: Optional[Tensor] = None,
                 mask: Optional[Tensor] = None) -> Tensor:
         """The loss, averaged over the batch."""

@@ -70,8 +70,11 @@ class PyramidSumFusion(BaseModule):
         for lateral, x in zip(self.laterals, inputs):
             y = lateral(x)
             if y.shape[-2:] != size:
-                y = F.interpolate(y, size=size, mode='bilinear',
-                                  align_corners=self.align_corners)
+                y = F.interpolate(
+                    y,
+                    size=size,
+                    mode='bilinear',
+                    align_corners=self.align_corners)
             fused = fused + y
         if self.keep_inputs:
             return tuple(inputs) + (fused, )

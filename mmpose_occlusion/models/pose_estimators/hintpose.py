@@ -19,13 +19,13 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
-from torch import Tensor
-
 from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import SampleList
+from torch import Tensor
+
 from .multi_instance import MultiInstanceTopdownMixin
 
 __all__ = ['HintPoseEstimator']
@@ -61,8 +61,11 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         cues = [ds.gt_fields.instance_cue for ds in data_samples]
         return torch.cat(cues).unsqueeze(1), [len(c) for c in cues]
 
-    def forward_hops(self, inputs: Tensor, cues: Optional[Tensor],
-                     counts: List[int], hops: Optional[int] = None):
+    def forward_hops(self,
+                     inputs: Tensor,
+                     cues: Optional[Tensor],
+                     counts: List[int],
+                     hops: Optional[int] = None):
         """Heatmaps of every hop, each (R, K, h, w), and the last hop's
         backbone features; ``hops`` stops after that many hops."""
         if cues is None and self.backbone.use_cue:
@@ -100,9 +103,8 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
             raise ValueError('training takes one cue per sample, got '
                              f'{counts}')
         gt = torch.stack([d.gt_fields.heatmaps for d in data_samples])
-        weights = torch.cat([
-            d.gt_instance_labels.keypoint_weights for d in data_samples
-        ])
+        weights = torch.cat(
+            [d.gt_instance_labels.keypoint_weights for d in data_samples])
         losses = dict()
         for t, heatmaps in enumerate(
                 self.forward_hops(inputs, cues, counts)[0]):
@@ -110,7 +112,8 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
                 heatmaps, gt, weights)
         if self.train_cfg.get('compute_acc', True):  # on the last hop
             _, acc, _ = pose_pck_accuracy(
-                output=to_numpy(heatmaps.float()), target=to_numpy(gt),
+                output=to_numpy(heatmaps.float()),
+                target=to_numpy(gt),
                 mask=to_numpy(weights) > 0)
             losses['acc_pose'] = torch.tensor(acc, device=gt.device)
         return losses
@@ -128,17 +131,16 @@ class HintPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         if self.test_cfg.get('flip_test', False):
             feats = [
                 feats,
-                self.forward_hops(inputs.flip(-1),
-                                  None if cues is None else cues.flip(-1),
-                                  counts, hops)[1]
+                self.forward_hops(
+                    inputs.flip(-1), None if cues is None else cues.flip(-1),
+                    counts, hops)[1]
             ]
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
-        pred_instances, pred_fields = (preds if isinstance(preds, tuple) else
-                                       (preds, None))
+        pred_instances, pred_fields = (
+            preds if isinstance(preds, tuple) else (preds, None))
         row_fields = {}
         if cues is not None:
-            row_fields['cue_points'] = self._cue_points_in_image(
-                data_samples)
+            row_fields['cue_points'] = self._cue_points_in_image(data_samples)
         return self.gather_rows(pred_instances, pred_fields, data_samples,
                                 counts, row_fields)
 

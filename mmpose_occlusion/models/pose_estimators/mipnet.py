@@ -1,13 +1,13 @@
 """MIPNet: a top-down estimator that predicts N poses per box (§3).
 
 The estimator owns the loop over the instance selector λ; backbone and head
-stay stock-shaped. The backbone (``MIPHRNet``/``MIPResNet``) runs its trunk once
-per image and the λ-conditioned rest once on B * M rows.
+stay stock-shaped. The backbone (``MIPHRNet``/``MIPResNet``) runs its trunk
+once per image and the λ-conditioned rest once on B * M rows.
 
 Shapes: inputs (B, 3, H, W); selectors ``lams`` (B, M, N); features and
 heatmaps (B * M, ...), image-major (row ``b * M + m``); training targets per
-sample ``heatmaps`` (N * K, H, W) and ``keypoint_weights`` (1, N * K), slot-major
-(from ``GenerateMultiInstanceTarget``).
+sample ``heatmaps`` (N * K, H, W) and ``keypoint_weights`` (1, N * K),
+slot-major (from ``GenerateMultiInstanceTarget``).
 
 Training (eq. 1): the N one-hot selectors are run for every sample and the
 stock head loss is taken over the B * N rows, i.e. the mean over slots of the
@@ -21,20 +21,21 @@ the box score of every pose from a selector other than the box's own (λ ≠
 e0; for soft selectors, whose largest weight is not on e0) is multiplied by
 ``test_cfg['secondary_score_decay']`` (default 0.5) before the rescoring
 and OKS-NMS: on a one-person box the second pose nearly repeats the first,
-and at the same score it would survive OKS-NMS for small people. ``predict_with_selectors`` takes any
-selectors, e.g. soft ones [1 - t, t] (paper Fig. 6).
+and at the same score it would survive OKS-NMS for small people.
+``predict_with_selectors`` takes any selectors, e.g. soft ones [1 - t, t]
+(paper Fig. 6).
 """
 from typing import Optional
 
 import numpy as np
 import torch
 from mmengine.structures import InstanceData, PixelData
-from torch import Tensor
-
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose.utils.typing import SampleList
+from torch import Tensor
+
 from ..backbones.multi_instance import one_hot_selectors
 from .multi_instance import MultiInstanceTopdownMixin
 
@@ -100,8 +101,8 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
                 row = PoseDataSample(metainfo=ds.metainfo)
                 row.gt_fields = PixelData(heatmaps=heatmaps[i * k:(i + 1) * k])
                 row.gt_instance_labels = InstanceData(
-                    keypoint_weights=weights.reshape(1, -1)[:, i * k:(i + 1) *
-                                                            k])
+                    keypoint_weights=weights.reshape(1, -1)[:,
+                                                            i * k:(i + 1) * k])
                 rows.append(row)
         return rows
 
@@ -151,8 +152,8 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         else:
             feats = self.extract_feat(inputs, lams)
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
-        pred_instances, pred_fields = (preds if isinstance(preds, tuple) else
-                                       (preds, None))
+        pred_instances, pred_fields = (
+            preds if isinstance(preds, tuple) else (preds, None))
 
         selectors = lams.cpu().numpy().reshape(-1, lams.shape[2])
         results = self.gather_rows(
@@ -169,6 +170,7 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
             if 'bbox_scores' in inst:
                 secondary = np.asarray(inst.instance_selectors).argmax(1) != 0
                 inst.bbox_scores = np.where(
-                    secondary, np.asarray(inst.bbox_scores) * decay,
+                    secondary,
+                    np.asarray(inst.bbox_scores) * decay,
                     inst.bbox_scores).astype(np.float32)
         return results

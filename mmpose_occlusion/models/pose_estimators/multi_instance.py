@@ -12,7 +12,6 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.structures import InstanceData, PixelData
-
 from mmpose.structures import PoseDataSample
 from mmpose.utils.typing import SampleList
 
@@ -55,7 +54,7 @@ class MultiInstanceTopdownMixin:
                 merged.set_field(value[start:start + m], key)
             ds.pred_instances = merged
             if pred_fields is not None:
-                ds.pred_fields = PixelData(heatmaps=torch.cat(
-                    [r.pred_fields.heatmaps for r in mine]))
+                ds.pred_fields = PixelData(
+                    heatmaps=torch.cat([r.pred_fields.heatmaps for r in mine]))
             start += m
         return data_samples

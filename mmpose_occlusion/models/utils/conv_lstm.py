@@ -51,18 +51,23 @@ class ConvLSTMCell(nn.Module):
             group for c). None: the plain cell.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int,
-                 kernel_size: int = 3, norm_cfg: Optional[dict] = None):
+    def __init__(self,
+                 in_channels: int,
+                 hidden_channels: int,
+                 kernel_size: int = 3,
+                 norm_cfg: Optional[dict] = None):
         super().__init__()
         if kernel_size % 2 != 1:
             raise ValueError(f'kernel_size must be odd to keep the spatial '
                              f'size, got {kernel_size}')
         self.in_channels = in_channels
         self.hidden_channels = hidden_channels
-        self.gates = nn.Conv2d(in_channels + hidden_channels,
-                               4 * hidden_channels, kernel_size,
-                               padding=kernel_size // 2,
-                               bias=norm_cfg is None)
+        self.gates = nn.Conv2d(
+            in_channels + hidden_channels,
+            4 * hidden_channels,
+            kernel_size,
+            padding=kernel_size // 2,
+            bias=norm_cfg is None)
         if norm_cfg is None:
             self.gate_norm = self.cell_norm = None
             forget_bias = self.gates.bias

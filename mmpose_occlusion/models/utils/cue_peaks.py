@@ -23,15 +23,16 @@ import torch.nn.functional as F
 __all__ = ['extract_cue_points', 'pose_cue_points', 'central_joint']
 
 
-def extract_cue_points(heatmaps,
-                       boxes,
-                       threshold: float = 0.1,
-                       max_per_box: int = 3,
-                       min_distance: float = 8.0,
-                       stride: Union[float, Sequence[float]] = 1.0,
-                       kernel: int = 3,
-                       offset: Sequence[float] = (0.0, 0.0)
-                       ) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+def extract_cue_points(
+    heatmaps,
+    boxes,
+    threshold: float = 0.1,
+    max_per_box: int = 3,
+    min_distance: float = 8.0,
+    stride: Union[float, Sequence[float]] = 1.0,
+    kernel: int = 3,
+    offset: Sequence[float] = (0.0, 0.0)
+) -> Tuple[List[np.ndarray], List[np.ndarray]]:
     """Local peaks of any joint channel inside each box.
 
     Args:
@@ -126,8 +127,9 @@ def _select_in_boxes(xy: np.ndarray, scores: np.ndarray, boxes,
         for i in np.flatnonzero(inside):
             if len(kept) == max_per_box:
                 break
-            if all(np.linalg.norm(xy[i] - xy[j]) >= min_distance
-                   for j in kept):
+            if all(
+                    np.linalg.norm(xy[i] - xy[j]) >= min_distance
+                    for j in kept):
                 kept.append(i)
         points.append(xy[kept].reshape(-1, 2))
         point_scores.append(scores[kept])

@@ -1,8 +1,8 @@
 """HintPose's two additions to HRNet (§2.1, §2.2).
 
 Both end in a zero-initialised layer whose output is added to existing
-features, so a new block changes nothing until it is trained: weights of the stock baseline
-load unchanged and give the baseline's output.
+features, so a new block changes nothing until it is trained: weights of the
+stock baseline load unchanged and give the baseline's output.
 
 Shapes: cue (R, 1, h, w) at the stem's resolution (1/4 of the input); stem
 features (R, C_stem, h, w); heatmaps (R, K, h, w); layer1 features
@@ -13,7 +13,6 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init
-
 from mmpose.registry import MODELS
 
 __all__ = ['InstanceCueBlock', 'FeedbackBlock']
@@ -43,8 +42,8 @@ class InstanceCueBlock(BaseModule):
                  norm_cfg: dict = dict(type='BN'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.fuse = ConvModule(in_channels + 1, mid_channels, 3, padding=1,
-                               norm_cfg=norm_cfg)
+        self.fuse = ConvModule(
+            in_channels + 1, mid_channels, 3, padding=1, norm_cfg=norm_cfg)
         self.proj = nn.Conv2d(mid_channels, in_channels, 3, padding=1)
 
     def init_weights(self):
@@ -100,8 +99,8 @@ class FeedbackBlock(BaseModule):
                  norm_cfg: dict = dict(type='BN'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.extract = ConvModule(in_channels, hint_channels, 1,
-                                  norm_cfg=norm_cfg)
+        self.extract = ConvModule(
+            in_channels, hint_channels, 1, norm_cfg=norm_cfg)
         self.update = nn.Conv2d(hint_channels, out_channels, 1)
 
     def init_weights(self):

@@ -26,7 +26,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
-
 from mmpose.registry import MODELS
 
 __all__ = ['MIMB', 'one_hot_lambda']
@@ -62,7 +61,8 @@ class MIMB(BaseModule):
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if num_instances < 1:
-            raise ValueError(f'num_instances must be >= 1, got {num_instances}')
+            raise ValueError(
+                f'num_instances must be >= 1, got {num_instances}')
         if init not in ('official', 'neutral'):
             raise ValueError("init must be 'official' or 'neutral', got "
                              f'{init!r}')
@@ -73,16 +73,19 @@ class MIMB(BaseModule):
         # g is saved with the weights: a checkpoint fine-tuned from the
         # neutral init (g = 4) keeps its output when loaded into a model
         # built with another init (a checkpoint without it keeps this one)
-        self.register_buffer('gain', torch.tensor(
-            4.0 if init == 'neutral' else 1.0))
+        self.register_buffer('gain',
+                             torch.tensor(4.0 if init == 'neutral' else 1.0))
         self.excite = nn.Sequential(
             nn.Linear(channels, hidden, bias=False), nn.ReLU(inplace=True),
             nn.Linear(hidden, channels, bias=False), nn.Sigmoid())
         embed = [nn.Linear(num_instances, hidden)]
         if embed_norm:
             embed.append(nn.BatchNorm1d(hidden))
-        embed += [nn.ReLU(inplace=True), nn.Linear(hidden, channels),
-                  nn.Sigmoid()]
+        embed += [
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, channels),
+            nn.Sigmoid()
+        ]
         self.embed = nn.Sequential(*embed)
         self._init_gates()
 
@@ -103,9 +106,8 @@ class MIMB(BaseModule):
         super().init_weights()
         self._init_gates()
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
-                              strict, missing_keys, unexpected_keys,
-                              error_msgs):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                              missing_keys, unexpected_keys, error_msgs):
         # checkpoints written before g was a buffer have no such key: they
         # keep the model's g (the init they were trained with is the
         # config's) instead of failing a strict load

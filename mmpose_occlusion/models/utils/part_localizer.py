@@ -27,8 +27,8 @@ class PartLocalizer(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
-        self.fuse = ConvModule(in_channels, in_channels, 3, padding=1,
-                               norm_cfg=dict(type='BN'))
+        self.fuse = ConvModule(
+            in_channels, in_channels, 3, padding=1, norm_cfg=dict(type='BN'))
         self.final = nn.Conv2d(in_channels, out_channels, 1)
 
     def forward(self, fused: Tensor) -> Tensor:

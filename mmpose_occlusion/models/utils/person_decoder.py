@@ -39,10 +39,10 @@ States = List[List[Optional[Tuple[Tensor, Tensor]]]]
 def _halving_block(channels: int) -> nn.Module:
     """One ResNet bottleneck block from ``channels`` to ``channels // 2``."""
     out = channels // 2
-    downsample = ConvModule(channels, out, 1, norm_cfg=dict(type='BN'),
-                            act_cfg=None)
-    return Bottleneck(channels, out, expansion=4 if out >= 4 else 1,
-                      downsample=downsample)
+    downsample = ConvModule(
+        channels, out, 1, norm_cfg=dict(type='BN'), act_cfg=None)
+    return Bottleneck(
+        channels, out, expansion=4 if out >= 4 else 1, downsample=downsample)
 
 
 class PersonDecoder(nn.Module):
@@ -61,8 +61,11 @@ class PersonDecoder(nn.Module):
         align_corners (bool): for the bilinear upsampling between scales.
     """
 
-    def __init__(self, in_channels: Sequence[int], out_channels: int,
-                 hidden_channels: Sequence[int], num_layers: int = 2,
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 out_channels: int,
+                 hidden_channels: Sequence[int],
+                 num_layers: int = 2,
                  kernel_size: int = 3,
                  norm_cfg: Optional[dict] = dict(type='GN'),
                  align_corners: bool = False):
@@ -80,8 +83,8 @@ class PersonDecoder(nn.Module):
         for s in range(n):
             coarser = hidden_channels[s + 1] if s + 1 < n else 0
             layers = [
-                ConvLSTMCell(in_channels[s] // 2 + coarser,
-                             hidden_channels[s], kernel_size, norm_cfg)
+                ConvLSTMCell(in_channels[s] // 2 + coarser, hidden_channels[s],
+                             kernel_size, norm_cfg)
             ]
             layers += [
                 ConvLSTMCell(hidden_channels[s], hidden_channels[s],
@@ -110,8 +113,11 @@ class PersonDecoder(nn.Module):
         for s in reversed(range(len(self.cells))):
             x = context[s]
             if h is not None:
-                h = F.interpolate(h, size=x.shape[-2:], mode='bilinear',
-                                  align_corners=self.align_corners)
+                h = F.interpolate(
+                    h,
+                    size=x.shape[-2:],
+                    mode='bilinear',
+                    align_corners=self.align_corners)
                 x = torch.cat([h, x], 1)
             for i, cell in enumerate(self.cells[s]):
                 new_states[s][i] = cell(x, states[s][i])
@@ -128,7 +134,5 @@ class PersonDecoder(nn.Module):
             outs.append(logits)
         if not outs:
             b, _, hh, ww = context[0].shape
-            return context[0].new_zeros(b, 0, self.final.out_channels, hh,
-                                        ww)
+            return context[0].new_zeros(b, 0, self.final.out_channels, hh, ww)
         return torch.stack(outs, 1)
-
