@@ -12,7 +12,7 @@ if [ "${1:-}" = "--fix" ]; then
 fi
 "$PY" -m flake8 "${PATHS[@]}"
 "$PY" -m isort --check-only --diff "${PATHS[@]}"
-out=$("$PY" -m yapf --diff -r "${PATHS[@]}")
+out=$("$PY" -m yapf --diff -r "${PATHS[@]}" || true)
 if [ -n "$out" ]; then
   echo "$out"
   echo "[lint] yapf would reformat the files above: bash tools/lint.sh --fix"

@@ -190,13 +190,14 @@ def predict(model, img_path: str, boxes, sigmas) -> list:
     for b, sample in enumerate(inference_topdown(model, img_path, boxes)):
         inst = sample.pred_instances
         sel = inst.get('instance_selectors')
-        lams = (
+        slots = (
             np.asarray(sel).argmax(1) if sel is not None else np.zeros(
                 len(inst.keypoints), int))
         for n in range(len(inst.keypoints)):
-            poses.append((np.asarray(inst.keypoints[n]),
-                          np.asarray(inst.keypoint_scores[n]), int(lams[n]), b,
-                          float(np.asarray(inst.bbox_scores)[n])))
+            poses.append(
+                (np.asarray(inst.keypoints[n]),
+                 np.asarray(inst.keypoint_scores[n]), int(slots[n]), b,
+                 float(np.asarray(inst.bbox_scores)[n])))
     x1, y1, x2, y2 = np.asarray(boxes, np.float32).T
     db = [
         dict(
@@ -216,9 +217,9 @@ def finds_second_person(poses, anns, sigmas) -> bool:
         lands_on
     if len(anns) != 2:
         return False
-    for kpts, _, lam, b in poses:
+    for kpts, _, slot, b in poses:
         own, other = anns[b], anns[1 - b]
-        if lam == 1 and lands_on(kpts[None], other, own, sigmas)[0]:
+        if slot == 1 and lands_on(kpts[None], other, own, sigmas)[0]:
             return True
     return False
 
@@ -277,8 +278,8 @@ def draw(img_path: str,
                               lw=1.2,
                               ls='--'))
         links = meta['skeleton_links']
-        for kpts, scores, lam, _ in poses:
-            c = COLOURS[min(lam, len(COLOURS) - 1)]
+        for kpts, scores, slot, _ in poses:
+            c = COLOURS[min(slot, len(COLOURS) - 1)]
             for i, j in links:
                 if scores[i] > 0.3 and scores[j] > 0.3:
                     ax.plot(kpts[[i, j], 0], kpts[[i, j], 1], c=c, lw=2.5)

@@ -1,11 +1,11 @@
-# Sequential ConvLSTM person decoder (paper 004) on COCO-crowd, 512x512:
-# ResNet-50 part localizer (C1..C4 -> 64 channels, summed: the neck
-# PyramidSumFusion; then K part heatmaps, sigmoid, stride 4 in the head),
-# person decoder with two stacked ConvLSTMs per scale, Hungarian-matched BCE
-# with two stop steps, λ0 = 0.5; Adam 1e-3 for 130 epochs, x0.1 at 60 and 90,
-# batch 32 on 8 GPUs; flips, ±40° rotation, scaling from the original image;
-# curriculum on the number of people (2 until the loss settles, then one more
-# every two epochs). Flip test, stop when a step's maximum is below 0.05.
+# Sequential ConvLSTM person decoder (the sequential-decoder paper) on
+# COCO-crowd, 512x512: ResNet-50 part localizer (C1..C4 -> 64 channels, summed:
+# the neck PyramidSumFusion; then K part heatmaps, sigmoid, stride 4 in the
+# head), person decoder with two stacked ConvLSTMs per scale, Hungarian-matched
+# BCE with two stop steps, λ0 = 0.5; Adam 1e-3 for 130 epochs, x0.1 at 60 and
+# 90, batch 32 on 8 GPUs; flips, ±40° rotation, scaling from the original
+# image; curriculum on the number of people (2 until the loss settles, then one
+# more every two epochs). Flip test, stop when a step's maximum is below 0.05.
 #
 # Data: COCO-crowd regions (docs/coco_crowd.md). Training reads the regions
 # of the COCO train file on the fly (CocoCrowdDataset, one sample per crowd

@@ -1,4 +1,5 @@
-"""Binary disk heatmaps for the sequential person decoder (paper 004, §4.3).
+"""Binary disk heatmaps for the sequential person decoder (the
+sequential-decoder paper, §4.3).
 
 Shapes: N people, K keypoints, heatmap (H, W) = ``heatmap_size`` (W, H)
 reversed, stride = input_size / heatmap_size (4 in the paper).

@@ -1,6 +1,6 @@
 """PersonCurriculumHook: 2 people until the loss settles, then one more
-every two epochs (paper 004, §5.1), written into the head, saved in
-checkpoints."""
+every two epochs (the sequential-decoder paper, §5.1), written into the head,
+saved in checkpoints."""
 import logging
 from types import SimpleNamespace
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmpose_occlusion.models.utils import MIMB, one_hot_lambda
+from mmpose_occlusion.models.utils import MIMB, one_hot_selector
 
 
 def test_mimb_equations_on_tiny_tensors():
@@ -19,19 +19,19 @@ def test_mimb_equations_on_tiny_tensors():
     bn.running_var.uniform_(0.5, 2)
     bn.weight.data.normal_()
     x = torch.randn(3, 8, 5, 6)
-    lam = torch.tensor([[1., 0.], [0., 1.], [0.3, 0.7]])
+    selector = torch.tensor([[1., 0.], [0., 1.], [0.3, 0.7]])
     w1, w2 = block.excite[0].weight, block.excite[2].weight
     assert block.excite[0].bias is None and block.excite[2].bias is None
     (u1, c1), (u2, c2) = [(m.weight, m.bias) for m in block.embed
                           if isinstance(m, torch.nn.Linear)]
     s = x.mean(dim=(2, 3))  # eq. (2)
     e = torch.sigmoid(F.relu(s @ w1.T) @ w2.T)  # eq. (3)
-    h = (lam @ u1.T + c1 - bn.running_mean
+    h = (selector @ u1.T + c1 - bn.running_mean
          ) / torch.sqrt(bn.running_var + bn.eps) * bn.weight + bn.bias
     v = torch.sigmoid(F.relu(h) @ u2.T + c2)  # eq. (4)
     expected = (v * e)[:, :, None, None] * x  # eq. (5)
     with torch.no_grad():
-        torch.testing.assert_close(block(x, lam), expected)
+        torch.testing.assert_close(block(x, selector), expected)
 
 
 def test_official_init_starts_both_gates_near_a_half():
@@ -40,7 +40,7 @@ def test_official_init_starts_both_gates_near_a_half():
     block.eval()
     x = torch.randn(2, 32, 4, 4)
     with torch.no_grad():
-        out = block(x, one_hot_lambda(torch.arange(2), 2))
+        out = block(x, one_hot_selector(torch.arange(2), 2))
     torch.testing.assert_close(out, 0.25 * x, rtol=0.02, atol=1e-3)
 
 
@@ -48,15 +48,15 @@ def test_neutral_init_is_the_identity_and_still_learns():
     torch.manual_seed(0)
     block = MIMB(16, num_instances=3, init='neutral')
     x = torch.randn(3, 16, 4, 4)
-    lam = one_hot_lambda(torch.arange(3), 3)
-    out = block(x, lam)  # training mode (BatchNorm1d on batch stats)
+    selector = one_hot_selector(torch.arange(3), 3)
+    out = block(x, selector)  # training mode (BatchNorm1d on batch stats)
     torch.testing.assert_close(out, x, rtol=0, atol=0)
     (out * torch.randn_like(out)).sum().backward()
     assert block.excite[2].weight.grad.abs().sum() > 0
     assert block.embed[-2].weight.grad.abs().sum() > 0
     block.eval()
     with torch.no_grad():
-        torch.testing.assert_close(block(x, lam), x, rtol=0, atol=0)
+        torch.testing.assert_close(block(x, selector), x, rtol=0, atol=0)
     with pytest.raises(ValueError, match='init'):
         MIMB(16, init='zeros')
 
@@ -73,20 +73,20 @@ def test_a_neutral_checkpoint_keeps_its_gain_under_another_init():
             torch.nn.init.normal_(m.weight)
     trained.eval()
     x = torch.randn(2, 8, 3, 3)
-    lam = one_hot_lambda(torch.arange(2), 2)
+    selector = one_hot_selector(torch.arange(2), 2)
     state = trained.state_dict()
     assert float(state['gain']) == 4.0
     other = MIMB(8, num_instances=2, reduction=2, init='official').eval()
     other.load_state_dict(state)  # strict
     with torch.no_grad():
-        torch.testing.assert_close(other(x, lam), trained(x, lam))
+        torch.testing.assert_close(other(x, selector), trained(x, selector))
     # an old checkpoint without g: strict loading passes, g is the model's
     old = {k: v for k, v in state.items() if k != 'gain'}
     neutral = MIMB(8, num_instances=2, reduction=2, init='neutral').eval()
     neutral.load_state_dict(old)
     assert float(neutral.gain) == 4.0
     with torch.no_grad():
-        torch.testing.assert_close(neutral(x, lam), trained(x, lam))
+        torch.testing.assert_close(neutral(x, selector), trained(x, selector))
     official = MIMB(8, num_instances=2, reduction=2).eval()
     result = official.load_state_dict(old, strict=False)
     assert result.missing_keys == [] and float(official.gain) == 1.0
@@ -101,7 +101,7 @@ def test_lambda_changes_the_output_and_only_through_channel_gates():
     block.eval()
     x = torch.randn(1, 8, 4, 4).expand(3, -1, -1, -1)
     with torch.no_grad():
-        out = block(x, one_hot_lambda(torch.arange(3), 3))
+        out = block(x, one_hot_selector(torch.arange(3), 3))
     assert not torch.allclose(out[0], out[1])
     assert not torch.allclose(out[1], out[2])
     # x'_c is x_c times a per-channel scalar: ratios are constant in space.
@@ -112,14 +112,14 @@ def test_lambda_changes_the_output_and_only_through_channel_gates():
 def test_mimb_runs_under_bf16_autocast():
     block = MIMB(16, num_instances=2)
     x = torch.randn(4, 16, 4, 4)
-    lam = one_hot_lambda(torch.tensor([0, 1, 0, 1]), 2)
+    selector = one_hot_selector(torch.tensor([0, 1, 0, 1]), 2)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        out = block(x, lam)
+        out = block(x, selector)
     out.float().sum().backward()
     assert torch.isfinite(out.float()).all()
 
 
 def test_mimb_rejects_wrong_selector_shape():
     block = MIMB(8, num_instances=2)
-    with pytest.raises(ValueError, match='lam of shape'):
+    with pytest.raises(ValueError, match='selector of shape'):
         block(torch.zeros(2, 8, 3, 3), torch.zeros(2, 3))

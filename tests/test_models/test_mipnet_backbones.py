@@ -113,7 +113,7 @@ def test_resnet_mimbs_gate_the_inputs_of_its_last_two_stages():
 
 def test_selector_shape_is_checked():
     net = MIPResNet(depth=18, num_instances=2)
-    with pytest.raises(ValueError, match='lams must be'):
+    with pytest.raises(ValueError, match='selectors must be'):
         net(_x(), torch.zeros(2, 2, 3))
 
 

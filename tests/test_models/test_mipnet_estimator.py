@@ -76,9 +76,9 @@ def test_loss_is_the_mean_of_the_per_slot_losses_eq1():
     # recompute: λ = i for every image, slot i's targets
     per_slot = []
     for i in range(N):
-        lam = torch.zeros(2, 1, N)
-        lam[:, 0, i] = 1
-        pred = model.head.forward(model.extract_feat(inputs, lam))
+        selector = torch.zeros(2, 1, N)
+        selector[:, 0, i] = 1
+        pred = model.head.forward(model.extract_feat(inputs, selector))
         gt = torch.stack(
             [s.gt_fields.heatmaps[i * K:(i + 1) * K] for s in samples])
         w = torch.cat([

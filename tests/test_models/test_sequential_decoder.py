@@ -1,5 +1,5 @@
-"""The sequential ConvLSTM person decoder (paper 004): ConvLSTM cell, disk
-codec, Hungarian-matched BCE with stop steps, stepwise decoding with the stop
+"""The sequential ConvLSTM person decoder: ConvLSTM cell, disk codec,
+Hungarian-matched BCE with stop steps, stepwise decoding with the stop
 threshold, flip merging, and the head inside MMPose's bottom-up estimator."""
 import os.path as osp
 

@@ -1,6 +1,6 @@
 """The sequential ConvLSTM person decoder on the synthetic crowded scenes:
-counting, AP by number of people, AP under crowd-box jitter (paper 004,
-Fig. 6, Table 2, Table 3).
+counting, AP by number of people, AP under crowd-box jitter (the
+sequential-decoder paper, Fig. 6, Table 2, Table 3).
 
 Trains (or reuses ``WORK_DIR/seqdec/epoch_N.pth``; an interrupted run
 resumes from its last epoch)

@@ -1,7 +1,7 @@
 """Curriculum on the number of people the sequential decoder is taught
-(paper 004, §5.1): "we train the network to predict at most two people until
-convergence, then increase the maximum number of people by 1 every two
-epochs".
+(the sequential-decoder paper, §5.1): "we train the network to predict at most
+two people until convergence, then increase the maximum number of people by 1
+every two epochs".
 
 The hook owns one number, the limit M, and writes it into the head's
 ``max_train_people`` before every epoch (``SequentialDecoderHead``: an image

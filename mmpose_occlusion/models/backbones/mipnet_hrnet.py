@@ -13,9 +13,9 @@ The default, ``('stage4_in', 'stage4_out')``, is the official code's
 28.6 M. Module names of the stock ``HRNet`` are kept, so its weights load
 unchanged; the MIMBs are the only new parameters.
 
-Shapes: ``x`` (B, 3, H, W); ``lams`` (B, M, N): M instance selectors per image
-over N instances (one-hot for λ = 0..N-1, soft for interpolation). Outputs are
-ordered image-major: row ``b * M + m`` is image b under selector m.
+Shapes: ``x`` (B, 3, H, W); ``selectors`` (B, M, N): M instance selectors per
+image over N instances (one-hot for λ = 0..N-1, soft for interpolation).
+Outputs are ordered image-major: row ``b * M + m`` is image b under selector m.
 
 Everything before the first MIMB (the trunk) runs once on B images; the rest
 runs once on B * M rows.
@@ -91,14 +91,16 @@ class MIPHRNet(MultiInstanceBackboneMixin, HRNet):
             return channels
         return channels[:1]
 
-    def _run(self, steps, y_list, lam=None):
+    def _run(self, steps, y_list, selector=None):
         for kind, arg in steps:
             if kind == 'transition':
                 y_list = run_hrnet_transition(self, arg, y_list)
             elif kind == 'stage':
                 y_list = getattr(self, f'stage{arg}')(y_list)
             elif arg in self.mimb_positions:
-                y_list = [m(y, lam) for m, y in zip(self.mimb[arg], y_list)]
+                y_list = [
+                    m(y, selector) for m, y in zip(self.mimb[arg], y_list)
+                ]
         return y_list
 
     def forward_trunk(self, x: torch.Tensor):
@@ -106,7 +108,7 @@ class MIPHRNet(MultiInstanceBackboneMixin, HRNet):
         y_list = [self.layer1(run_hrnet_stem(self, x))]
         return self._run(_STEPS[:self._split], y_list)
 
-    def forward_instances(self, trunk, lam: torch.Tensor):
-        """The first MIMB and the rest, on B * M rows; ``lam`` is
+    def forward_instances(self, trunk, selector: torch.Tensor):
+        """The first MIMB and the rest, on B * M rows; ``selector`` is
         (B * M, N)."""
-        return tuple(self._run(_STEPS[self._split:], list(trunk), lam))
+        return tuple(self._run(_STEPS[self._split:], list(trunk), selector))

@@ -9,8 +9,8 @@ with the official reduction 4 adds 0.99 M parameters to ResNet-50, the
 paper's +1.0 M. Module names of MMPose's ``ResNet`` are kept, so its weights
 load unchanged.
 
-Shapes: as in :mod:`.multi_instance`: ``x`` (B, 3, H, W), ``lams`` (B, M, N),
-outputs (B * M, C, h, w), image-major.
+Shapes: as in :mod:`.multi_instance`: ``x`` (B, 3, H, W), ``selectors``
+(B, M, N), outputs (B * M, C, h, w), image-major.
 """
 from typing import Optional, Sequence
 
@@ -59,11 +59,11 @@ class MIPResNet(MultiInstanceBackboneMixin, ResNet):
             for s in mimb_stages
         })
 
-    def _run(self, x, outs, stages, lam=None):
+    def _run(self, x, outs, stages, selector=None):
         for s in stages:
             x = getattr(self, self.res_layers[s - 1])(x)
-            if lam is not None and s in self.mimb_stages:
-                x = self.mimb[f'stage{s}'](x, lam)
+            if selector is not None and s in self.mimb_stages:
+                x = self.mimb[f'stage{s}'](x, selector)
             if s - 1 in self.out_indices:
                 outs.append(x)
         return x, outs
@@ -81,13 +81,13 @@ class MIPResNet(MultiInstanceBackboneMixin, ResNet):
         x = getattr(self, self.res_layers[first - 1])(x)
         return [x, outs]
 
-    def forward_instances(self, trunk, lam: torch.Tensor):
+    def forward_instances(self, trunk, selector: torch.Tensor):
         """The first MIMB and everything after it, on B * M rows."""
         x, outs = trunk
         first = self.mimb_stages[0]
-        x = self.mimb[f'stage{first}'](x, lam)
+        x = self.mimb[f'stage{first}'](x, selector)
         if first - 1 in self.out_indices:
             outs = list(outs) + [x]
-        x, outs = self._run(x, list(outs), range(first + 1,
-                                                 self.num_stages + 1), lam)
+        x, outs = self._run(x, list(outs),
+                            range(first + 1, self.num_stages + 1), selector)
         return tuple(outs)

@@ -4,13 +4,13 @@ A multi-instance backbone splits its forward pass in two:
 
 * ``forward_trunk(x)`` runs the part before the first λ-conditioned block, once
   per image (B rows);
-* ``forward_instances(trunk, lam)`` runs the rest on B * M rows, where ``lam``
-  is (B * M, N).
+* ``forward_instances(trunk, selector)`` runs the rest on B * M rows, where
+  ``selector`` is (B * M, N).
 
-:class:`MultiInstanceBackboneMixin` supplies ``forward(x, lams=None)`` on top:
-``lams`` (B, M, N) holds M selectors per image; the trunk's outputs are
-repeated M times (image-major: row ``b * M + m``) and the rest runs once as a
-batch. Without ``lams`` the backbone behaves as a stock single-instance
+:class:`MultiInstanceBackboneMixin` supplies ``forward(x, selectors=None)`` on
+top: ``selectors`` (B, M, N) holds M selectors per image; the trunk's outputs
+are repeated M times (image-major: row ``b * M + m``) and the rest runs once as
+a batch. Without ``selectors`` the backbone behaves as a stock single-instance
 backbone predicting λ = 0, so it also works inside a stock
 ``TopdownPoseEstimator``.
 """
@@ -28,21 +28,23 @@ def one_hot_selectors(batch_size: int,
 
 
 class MultiInstanceBackboneMixin:
-    """``forward(x, lams)`` for a backbone with ``forward_trunk`` and
+    """``forward(x, selectors)`` for a backbone with ``forward_trunk`` and
     ``forward_instances``; the class must set ``num_instances``."""
 
-    def forward(self, x: torch.Tensor, lams: torch.Tensor = None):
-        if lams is None:
-            lams = one_hot_selectors(x.shape[0], self.num_instances,
-                                     x.device)[:, :1]
-        if lams.dim() != 3 or lams.shape[0] != x.shape[0] or \
-                lams.shape[2] != self.num_instances:
-            raise ValueError(f'lams must be (B, M, N) = ({x.shape[0]}, M, '
-                             f'{self.num_instances}), got {tuple(lams.shape)}')
-        num_sel = lams.shape[1]
+    def forward(self, x: torch.Tensor, selectors: torch.Tensor = None):
+        if selectors is None:
+            selectors = one_hot_selectors(x.shape[0], self.num_instances,
+                                          x.device)[:, :1]
+        if selectors.dim() != 3 or selectors.shape[0] != x.shape[0] or \
+                selectors.shape[2] != self.num_instances:
+            raise ValueError(
+                f'selectors must be (B, M, N) = ({x.shape[0]}, M, '
+                f'{self.num_instances}), got {tuple(selectors.shape)}')
+        num_sel = selectors.shape[1]
         trunk = self.forward_trunk(x)
         trunk = repeat_rows(trunk, num_sel)
-        return self.forward_instances(trunk, lams.reshape(-1, lams.shape[2]))
+        return self.forward_instances(
+            trunk, selectors.reshape(-1, selectors.shape[2]))
 
 
 def repeat_rows(feats, times):

@@ -1,6 +1,6 @@
 """The sequential ConvLSTM person decoder as an MMPose bottom-up head
-(paper 004, §4): part localizer, person decoder, eq. 3 loss, stepwise
-decoding with a stop threshold.
+(the sequential-decoder paper, §4): part localizer, person decoder, eq. 3 loss,
+stepwise decoding with a stop threshold.
 
 Input: the neck's output ``(C1, C2, C3, C4, fused)``: the backbone features
 C1..C4 finest first (MMPose ``ResNet`` with ``out_indices=(0, 1, 2, 3)``), C1

@@ -1,6 +1,6 @@
-"""The sequential person decoder's loss (paper 004, eq. 2): BCE between the
-steps and the people they are matched to by the Hungarian algorithm, plus
-all-zero stop steps.
+"""The sequential person decoder's loss (the sequential-decoder paper, eq. 2):
+BCE between the steps and the people they are matched to by the Hungarian
+algorithm, plus all-zero stop steps.
 
 Shapes: per image, T steps of K logits (T, K, H, W), P annotated people with
 disk targets (P, K, H, W), keypoint weights (P, K), a pixel mask (H, W)

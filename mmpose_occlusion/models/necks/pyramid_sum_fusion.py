@@ -1,6 +1,6 @@
-"""The part localizer's multi-scale feature fusion (paper 004, §4.1) as an
-MMPose neck: every pyramid level is reduced to a common width by a 1x1
-convolution, resized to the finest level's size and summed.
+"""The part localizer's multi-scale feature fusion (the sequential-decoder
+paper, §4.1) as an MMPose neck: every pyramid level is reduced to a common
+width by a 1x1 convolution, resized to the finest level's size and summed.
 
 Shapes: L input levels finest first, level l (B, in_channels[l], H_l, W_l)
 (e.g. MMPose's ``ResNet`` with ``out_indices=(0, 1, 2, 3)``: C1..C4, C1 at

@@ -4,10 +4,10 @@ The estimator owns the loop over the instance selector λ; backbone and head
 stay stock-shaped. The backbone (``MIPHRNet``/``MIPResNet``) runs its trunk
 once per image and the λ-conditioned rest once on B * M rows.
 
-Shapes: inputs (B, 3, H, W); selectors ``lams`` (B, M, N); features and
-heatmaps (B * M, ...), image-major (row ``b * M + m``); training targets per
-sample ``heatmaps`` (N * K, H, W) and ``keypoint_weights`` (1, N * K),
-slot-major (from ``GenerateMultiInstanceTarget``).
+Shapes: inputs (B, 3, H, W); instance selectors ``selectors`` (B, M, N);
+features and heatmaps (B * M, ...), image-major (row ``b * M + m``); training
+targets per sample ``heatmaps`` (N * K, H, W) and ``keypoint_weights`` (1, N *
+K), slot-major (from ``GenerateMultiInstanceTarget``).
 
 Training (eq. 1): the N one-hot selectors are run for every sample and the
 stock head loss is taken over the B * N rows, i.e. the mean over slots of the
@@ -53,7 +53,7 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
     """Top-down estimator with N instances per box.
 
     Takes the arguments of ``TopdownPoseEstimator``; the backbone must be a
-    multi-instance backbone (``forward(x, lams)``, ``num_instances``).
+    multi-instance backbone (``forward(x, selectors)``, ``num_instances``).
     """
 
     def __init__(self, *args, **kwargs):
@@ -67,9 +67,10 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
     def num_instances(self) -> int:
         return self.backbone.num_instances
 
-    def extract_feat(self, inputs: Tensor, lams: Optional[Tensor] = None):
-        """Features for every (image, selector) row; λ = 0 if no ``lams``."""
-        x = self.backbone(inputs, lams)
+    def extract_feat(self, inputs: Tensor, selectors: Optional[Tensor] = None):
+        """Features for every (image, selector) row; λ = 0 without
+        ``selectors``."""
+        x = self.backbone(inputs, selectors)
         if self.with_neck:
             x = self.neck(x)
         return x
@@ -77,9 +78,9 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
     def _forward(self, inputs: Tensor, data_samples=None):
         """Tensor mode: heatmaps of all N one-hot selectors, (B * N, K, h,
         w) image-major (what FLOP counters and exporters see)."""
-        lams = one_hot_selectors(inputs.shape[0], self.num_instances,
-                                 inputs.device)
-        x = self.extract_feat(inputs, lams)
+        selectors = one_hot_selectors(inputs.shape[0], self.num_instances,
+                                      inputs.device)
+        x = self.extract_feat(inputs, selectors)
         return self.head.forward(x) if self.with_head else x
 
     def _slot_samples(self, data_samples: SampleList) -> SampleList:
@@ -108,9 +109,9 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Eq. (1): stock head loss over all N slots of every sample."""
-        lams = one_hot_selectors(inputs.shape[0], self.num_instances,
-                                 inputs.device)
-        feats = self.extract_feat(inputs, lams)
+        selectors = one_hot_selectors(inputs.shape[0], self.num_instances,
+                                      inputs.device)
+        feats = self.extract_feat(inputs, selectors)
         return self.head.loss(
             feats, self._slot_samples(data_samples), train_cfg=self.train_cfg)
 
@@ -122,45 +123,45 @@ class MIPNetPoseEstimator(MultiInstanceTopdownMixin, TopdownPoseEstimator):
         if not 1 <= n <= self.num_instances:
             raise ValueError(f"test_cfg['num_instances'] must be in [1, "
                              f'{self.num_instances}], got {n}')
-        lams = one_hot_selectors(inputs.shape[0], self.num_instances,
-                                 inputs.device)[:, :n]
-        return self.predict_with_selectors(inputs, data_samples, lams)
+        selectors = one_hot_selectors(inputs.shape[0], self.num_instances,
+                                      inputs.device)[:, :n]
+        return self.predict_with_selectors(inputs, data_samples, selectors)
 
     def predict_with_selectors(self, inputs: Tensor, data_samples: SampleList,
-                               lams: Tensor) -> SampleList:
+                               selectors: Tensor) -> SampleList:
         """Predict one instance per selector.
 
         Args:
             inputs: (B, 3, H, W).
             data_samples: B samples.
-            lams: (B, M, N) or (M, N) selectors (shared by all images).
+            selectors: (B, M, N) or (M, N) selectors (shared by all images).
 
         Returns:
             The B samples, each with ``pred_instances`` of length M in
             image coordinates and ``instance_selectors`` (M, N).
         """
         assert self.with_head, 'MIPNet needs a head to predict.'
-        if lams.dim() == 2:
-            lams = lams.unsqueeze(0).expand(inputs.shape[0], -1, -1)
-        lams = lams.to(inputs.device, torch.float32)
-        num_sel = lams.shape[1]
+        if selectors.dim() == 2:
+            selectors = selectors.unsqueeze(0).expand(inputs.shape[0], -1, -1)
+        selectors = selectors.to(inputs.device, torch.float32)
+        num_sel = selectors.shape[1]
         if self.test_cfg.get('flip_test', False):
             feats = [
-                self.extract_feat(inputs, lams),
-                self.extract_feat(inputs.flip(-1), lams)
+                self.extract_feat(inputs, selectors),
+                self.extract_feat(inputs.flip(-1), selectors)
             ]
         else:
-            feats = self.extract_feat(inputs, lams)
+            feats = self.extract_feat(inputs, selectors)
         preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
         pred_instances, pred_fields = (
             preds if isinstance(preds, tuple) else (preds, None))
 
-        selectors = lams.cpu().numpy().reshape(-1, lams.shape[2])
+        row_selectors = selectors.cpu().numpy().reshape(-1, selectors.shape[2])
         results = self.gather_rows(
             pred_instances,
             pred_fields,
             data_samples, [num_sel] * len(data_samples),
-            row_fields=dict(instance_selectors=selectors))
+            row_fields=dict(instance_selectors=row_selectors))
         decay = float(self.test_cfg.get('secondary_score_decay', 0.5))
         if not 0.0 <= decay <= 1.0:
             raise ValueError("test_cfg['secondary_score_decay'] must be in "

@@ -2,12 +2,12 @@
 from .conv_lstm import ConvLSTMCell
 from .cue_peaks import central_joint, extract_cue_points, pose_cue_points
 from .hint_blocks import FeedbackBlock, InstanceCueBlock
-from .mimb import MIMB, one_hot_lambda
+from .mimb import MIMB, one_hot_selector
 from .part_localizer import PartLocalizer
 from .person_decoder import PersonDecoder
 
 __all__ = [
     'FeedbackBlock', 'InstanceCueBlock', 'MIMB', 'central_joint',
-    'extract_cue_points', 'one_hot_lambda', 'pose_cue_points', 'ConvLSTMCell',
-    'PartLocalizer', 'PersonDecoder'
+    'extract_cue_points', 'one_hot_selector', 'pose_cue_points',
+    'ConvLSTMCell', 'PartLocalizer', 'PersonDecoder'
 ]

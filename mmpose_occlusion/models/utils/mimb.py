@@ -1,13 +1,13 @@
 """Multi-Instance Modulation Block (MIPNet, Khirodkar et al., ICCV 2021, §3.2).
 
-Shapes: ``x`` (B, C, H, W) features; ``lam`` (B, N) instance selector, one-hot
-for λ = i during training, soft (e.g. [1 - t, t]) for interpolation.
+Shapes: ``x`` (B, C, H, W) features; ``selector`` (B, N) instance selector,
+one-hot for λ = i during training, soft (e.g. [1 - t, t]) for interpolation.
 
 For channel c::
 
     s   = F_sq(x)    global average pooling,                  (B, C)  eq. (2)
     e   = F_ex(s)    FC-ReLU-FC-sigmoid,                       (B, C)  eq. (3)
-    v   = F_em(lam)  FC-BN-ReLU-FC-sigmoid,                    (B, C)  eq. (4)
+    v   = F_em(λ)    FC-BN-ReLU-FC-sigmoid,                    (B, C)  eq. (4)
     x'_c = g * v_c * e_c * x_c                                         eq. (5)
 
 As the official code (``SELambdaLayer``): hidden width C / 4, no biases in
@@ -28,10 +28,10 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpose.registry import MODELS
 
-__all__ = ['MIMB', 'one_hot_lambda']
+__all__ = ['MIMB', 'one_hot_selector']
 
 
-def one_hot_lambda(index: torch.Tensor, num_instances: int) -> torch.Tensor:
+def one_hot_selector(index: torch.Tensor, num_instances: int) -> torch.Tensor:
     """λ indices (B,) -> one-hot selectors (B, N) as float."""
     return F.one_hot(index.long(), num_instances).float()
 
@@ -118,20 +118,20 @@ class MIMB(BaseModule):
         if key not in state_dict and key in missing_keys:
             missing_keys.remove(key)
 
-    def forward(self, x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-        if lam.shape != (x.shape[0], self.num_instances):
+    def forward(self, x: torch.Tensor, selector: torch.Tensor) -> torch.Tensor:
+        if selector.shape != (x.shape[0], self.num_instances):
             raise ValueError(
-                f'MIMB expects lam of shape (B, N) = ({x.shape[0]}, '
-                f'{self.num_instances}), got {tuple(lam.shape)}')
+                f'MIMB expects selector of shape (B, N) = ({x.shape[0]}, '
+                f'{self.num_instances}), got {tuple(selector.shape)}')
         s = x.mean(dim=(2, 3))  # squeeze, eq. (2)
         e = self.excite(s)  # eq. (3)
-        v = self._embed(lam.to(x.dtype))  # eq. (4)
+        v = self._embed(selector.to(x.dtype))  # eq. (4)
         return x * (self.gain * v * e)[:, :, None, None]  # eq. (5)
 
-    def _embed(self, lam: torch.Tensor) -> torch.Tensor:
+    def _embed(self, selector: torch.Tensor) -> torch.Tensor:
         """F_em; a single row in training is normalised with the running
         statistics (batch statistics of one row do not exist)."""
-        v = lam
+        v = selector
         for m in self.embed:
             if isinstance(m, nn.BatchNorm1d) and m.training and \
                     v.shape[0] == 1:

@@ -1,5 +1,6 @@
-"""Part localizer of the sequential person decoder (paper 004, §4.1): the
-prediction of identity-free part heatmaps from the fused pyramid features.
+"""Part localizer of the sequential person decoder (the sequential-decoder
+paper, §4.1): the prediction of identity-free part heatmaps from the fused
+pyramid features.
 
 Shapes: the fused features (B, in_channels, H, W) at output stride 4; output
 K part logits (B, K, H, W). A sigmoid turns them into heatmaps; the loss

@@ -1,5 +1,6 @@
-"""Person decoder of the sequential model (paper 004, §4.2): a chain of
-ConvLSTMs at every scale that emits one person's K heatmaps per step.
+"""Person decoder of the sequential model (the sequential-decoder paper, §4.2):
+a chain of ConvLSTMs at every scale that emits one person's K heatmaps per
+step.
 
 Shapes: backbone features C1..C4 finest first, Cs (B, in_channels[s],
 H / 2^s, W / 2^s), C1 at output stride 4; one step gives K person logits
