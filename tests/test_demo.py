@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import cv2
+import mmengine
 import numpy as np
 import pytest
 from conftest import REPO_ROOT
@@ -86,7 +87,8 @@ def test_folder_with_bad_images(inputs, checkpoint, tmp_path, capsys):
     pictures = sorted(os.listdir(osp.join(out_dir, 'vis')))
     assert pictures == sorted(
         [inputs['first'], 'deep16.png', 'gray.png', 'rgba.png'])
-    results = json.load(open(osp.join(out_dir, 'results.json')))
+    results = mmengine.load(
+        osp.join(out_dir, 'results.json'), file_format='json')
     # only the original is in the annotations (--gt-boxes gives the others
     # no boxes; the conversions are tested in test_utils/test_image_io.py)
     assert {r['file_name'] for r in results} == {inputs['first']}
@@ -146,7 +148,8 @@ def test_list_file_zero_detections_and_results_json(inputs, checkpoint,
         str(dets), '--ann-file', inputs['ann'], '--out-dir', out_dir
     ], capsys)
     assert code == 0 and '1 of 1 images done, 0 poses' in log
-    assert json.load(open(osp.join(out_dir, 'results.json'))) == []
+    assert mmengine.load(
+        osp.join(out_dir, 'results.json'), file_format='json') == []
     assert osp.isfile(osp.join(out_dir, 'vis', inputs['first']))
     with pytest.raises(SystemExit):
         demo.main([
@@ -200,7 +203,7 @@ def test_results_json_scores_with_cocoeval(tiny_synth, tmp_path):
             cue_points=np.full((len(anns), 2), np.nan))
         results += demo.to_coco(result, img_id, 'x.jpg')
     path = str(tmp_path / 'results.json')
-    json.dump(results, open(path, 'w'))
+    mmengine.dump(results, path, file_format='json')
     ev = COCOeval(gt, gt.loadRes(path), 'keypoints')
     ev.params.useSegm = None
     ev.evaluate()
@@ -229,7 +232,8 @@ def test_interrupted_folder_run_resumes_where_it_stopped(
     ]
     clean_dir = str(tmp_path / 'clean')
     assert _run(common + ['--out-dir', clean_dir], capsys)[0] == 0
-    clean = json.load(open(osp.join(clean_dir, 'results.json')))
+    clean = mmengine.load(
+        osp.join(clean_dir, 'results.json'), file_format='json')
 
     out_dir = str(tmp_path / 'out')
     drawn = []
@@ -260,7 +264,8 @@ def test_interrupted_folder_run_resumes_where_it_stopped(
     assert f'resuming: 2 of {n} images already done' in log
     assert f'{n} of {n} images done' in log
     assert f'this run: {n - 2} images' in log
-    resumed = json.load(open(osp.join(out_dir, 'results.json')))
+    resumed = mmengine.load(
+        osp.join(out_dir, 'results.json'), file_format='json')
     key = (lambda r: (r['file_name'], r['box_index'], r['instance_index']))
     assert sorted(resumed, key=key) == sorted(clean, key=key)
     assert len(open(stream).read().splitlines()) == n

@@ -4,6 +4,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import mmengine
 import numpy as np
 import pytest
 import torch
@@ -64,7 +65,6 @@ def test_draw_soft_lambda_names_a_missing_image(tmp_path):
 def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
     """Upper-bound cues: each box gets the central joint of every annotated
     person inside it, its own person's among them."""
-    import json
     ann = osp.join(tiny_synth, 'annotations', 'person_keypoints_val.json')
     out = str(tmp_path / 'cues.json')
     proc = subprocess.run([
@@ -76,8 +76,8 @@ def test_make_cue_file_from_ground_truth_poses(tiny_synth, tmp_path):
                           capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
-    cues = json.load(open(out))
-    anns = json.load(open(ann))['annotations']
+    cues = mmengine.load(out, file_format='json')
+    anns = mmengine.load(ann, file_format='json')['annotations']
     assert set(cues) == {str(a['id']) for a in anns}
     for a in anns:
         kpts = np.asarray(a['keypoints'], np.float32).reshape(-1, 3)

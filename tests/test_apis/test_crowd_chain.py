@@ -3,6 +3,7 @@ per box with their provenance, batching, OKS-NMS."""
 import json
 import os.path as osp
 
+import mmengine
 import numpy as np
 import pytest
 import torch
@@ -101,7 +102,7 @@ def test_precomputed_boxes_by_file_name(tmp_path, tiny_synth):
         dict(image_id=img['id'], category_id=3, bbox=[0, 0, 5, 5], score=0.9)
     ]
     path = str(tmp_path / 'dets.json')
-    json.dump(dets, open(path, 'w'))
+    mmengine.dump(dets, path, file_format='json')
     boxes, scores = PrecomputedBoxes(path, ann)(None, 'x/' + img['file_name'])
     np.testing.assert_allclose(boxes, [[10, 20, 40, 60]])
     np.testing.assert_allclose(scores, [0.8])

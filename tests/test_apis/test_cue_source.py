@@ -1,8 +1,8 @@
 """Cues from a bottom-up model: heatmap -> image mapping, cue files, and the
 Associative Embedding codec/head fixes that let the cue model train."""
-import json
 import os.path as osp
 
+import mmengine
 import numpy as np
 import pytest
 import torch
@@ -69,7 +69,7 @@ def test_write_cue_file_keys_by_annotation_or_detection_id(tmp_path):
         ],
         categories=[dict(id=1, name='person')])
     ann_file = str(tmp_path / 'gt.json')
-    json.dump(coco, open(ann_file, 'w'))
+    mmengine.dump(coco, ann_file, file_format='json')
     seen = []
 
     def cue_fn(image, boxes):
@@ -80,7 +80,11 @@ def test_write_cue_file_keys_by_annotation_or_detection_id(tmp_path):
     counts = write_cue_file(cue_fn, ann_file, out)
     # boxes reach cue_fn as x1, y1, x2, y2
     assert seen == [('a.jpg', [[0, 0, 40, 40], [50, 50, 90, 90]])]
-    assert json.load(open(out)) == {'11': [[1, 1]], '12': [[51, 51]]}
+    assert mmengine.load(
+        out, file_format='json') == {
+            '11': [[1, 1]],
+            '12': [[51, 51]]
+        }
     assert counts == dict(boxes=2, cues=2, boxes_without_cue=0)
 
     dets = [
@@ -88,17 +92,17 @@ def test_write_cue_file_keys_by_annotation_or_detection_id(tmp_path):
         dict(image_id=1, category_id=1, bbox=[10, 10, 20, 20], score=1)
     ]
     det_file = str(tmp_path / 'dets.json')
-    json.dump(dets, open(det_file, 'w'))
+    mmengine.dump(dets, det_file, file_format='json')
     write_cue_file(
         lambda image, boxes: [[] for _ in boxes],
         ann_file,
         out,
         bbox_file=det_file)
     # MMPose numbers detections among the person entries only
-    assert json.load(open(out)) == {'0': []}
+    assert mmengine.load(out, file_format='json') == {'0': []}
 
     bad = [dict(image_id=7, category_id=1, bbox=[0, 0, 5, 5], score=1)]
-    json.dump(bad, open(det_file, 'w'))
+    mmengine.dump(bad, det_file, file_format='json')
     with pytest.raises(KeyError, match='image 7'):
         write_cue_file(
             cue_fn, ann_file, str(tmp_path / 'x.json'), bbox_file=det_file)
