@@ -150,7 +150,7 @@ def pair_images(ctx: dict, val_ann: str) -> list:
     [(file name, boxes (P, 4) x1, y1, x2, y2, annotations)]."""
     import numpy as np
 
-    from mmpose_occlusion.datasets.synthetic import box_iou
+    from mmpose_occlusion.structures import box_iou
     with open(val_ann) as f:
         coco = json.load(f)
     people, names = {}, {im['id']: im['file_name'] for im in coco['images']}

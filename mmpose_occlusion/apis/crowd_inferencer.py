@@ -183,8 +183,6 @@ class CrowdPoseInferencer:
         from mmengine.dataset import Compose
         from mmpose.apis import init_model
 
-        import mmpose_occlusion  # noqa: F401  (registers our components)
-
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         cfg = load_config(pose_config, 'pose config')

@@ -9,7 +9,9 @@ from typing import Optional, Tuple, Union
 import numpy as np
 import torch.nn as nn
 
-__all__ = ['BottomupPoseSource']
+from mmpose_occlusion.registry import POSE_SOURCES
+
+__all__ = ['BottomupPoseSource', 'bottomup_pose_source']
 
 
 class BottomupPoseSource:
@@ -54,3 +56,13 @@ class BottomupPoseSource:
             keep = np.asarray(inst.bbox_scores).reshape(-1) >= self.min_score
             kpts, scores = kpts[keep], scores[keep]
         return kpts, scores
+
+
+@POSE_SOURCES.register_module(name='BottomupPoseSource')
+def bottomup_pose_source(config,
+                         checkpoint: Optional[str] = None,
+                         device: str = 'cpu',
+                         **kwargs) -> BottomupPoseSource:
+    """``dict(type='BottomupPoseSource', config=..., checkpoint=...,
+    device=...)`` in a config: ``BottomupPoseSource.from_config``."""
+    return BottomupPoseSource.from_config(config, checkpoint, device, **kwargs)

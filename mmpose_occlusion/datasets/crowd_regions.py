@@ -30,7 +30,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from mmpose.structures.keypoint import keypoint_clip_border
 
-from mmpose_occlusion.proposals.base import iou_matrix
+from mmpose_occlusion.structures import iou_matrix
 
 __all__ = [
     'PEOPLE_BINS', 'OVERLAP_BINS', 'person_boxes', 'overlap_graph',

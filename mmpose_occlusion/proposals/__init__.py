@@ -1,12 +1,11 @@
-"""Proposal filters of the crowd chain (registered in ``PROPOSAL_FILTERS``)."""
-from .base import BaseProposalFilter, Proposals, as_boxes, iou_matrix
+"""Proposal filters of the crowd chain (registered in ``PROPOSAL_FILTERS``).
+Their box and pose geometry (``iou_matrix``, ``kpt2box``, ``oks_matrix``) is
+in :mod:`mmpose_occlusion.structures`."""
+from .base import BaseProposalFilter, Proposals, as_boxes
 from .box_nms import BoxNMS, KeepAllBoxes
-from .coarse_pose_filter import (CoarsePoseFilter, oks_matrix,
-                                 pair_boxes_with_poses, pose_oks)
-from .kpt2box import kpt2box
+from .coarse_pose_filter import CoarsePoseFilter, pair_boxes_with_poses
 
 __all__ = [
-    'BaseProposalFilter', 'Proposals', 'as_boxes', 'iou_matrix', 'BoxNMS',
-    'KeepAllBoxes', 'CoarsePoseFilter', 'oks_matrix', 'pair_boxes_with_poses',
-    'pose_oks', 'kpt2box'
+    'BaseProposalFilter', 'Proposals', 'as_boxes', 'BoxNMS', 'KeepAllBoxes',
+    'CoarsePoseFilter', 'pair_boxes_with_poses'
 ]

@@ -17,7 +17,7 @@ from typing import List, Optional
 
 import numpy as np
 
-__all__ = ['Proposals', 'BaseProposalFilter', 'as_boxes', 'iou_matrix']
+__all__ = ['Proposals', 'BaseProposalFilter', 'as_boxes']
 
 
 def as_boxes(bboxes, scores):
@@ -56,16 +56,6 @@ def as_boxes(bboxes, scores):
         raise ValueError(f'score {i} is NaN; drop the box or give it a '
                          'number')
     return bboxes, scores
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, M) IoU of boxes a (N, 4) and b (M, 4), x1, y1, x2, y2."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    area_a = (a[:, 2:] - a[:, :2]).prod(-1)
-    area_b = (b[:, 2:] - b[:, :2]).prod(-1)
-    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
 
 
 @dataclass

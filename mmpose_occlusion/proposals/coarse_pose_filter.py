@@ -41,30 +41,14 @@ from typing import Callable, Optional, Tuple, Union
 
 import numpy as np
 
-from mmpose_occlusion.models.utils import central_joint
-from mmpose_occlusion.registry import PROPOSAL_FILTERS
-from .base import BaseProposalFilter, Proposals, as_boxes, iou_matrix
-from .kpt2box import kpt2box
+from mmpose_occlusion.registry import PROPOSAL_FILTERS, build_pose_source
+from mmpose_occlusion.structures import (central_joint, iou_matrix, kpt2box,
+                                         oks_matrix)
+from .base import BaseProposalFilter, Proposals, as_boxes
 
-__all__ = [
-    'CoarsePoseFilter', 'pose_oks', 'oks_matrix', 'pair_boxes_with_poses'
-]
+__all__ = ['CoarsePoseFilter', 'pair_boxes_with_poses']
 
 PoseSource = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
-
-
-def pose_oks(a, a_scores, b, b_scores, area: float, sigmas,
-             score_thr: float) -> float:
-    """COCO OKS between two poses over the keypoints confident in both
-    (0 when they share none)."""
-    both = (np.asarray(a_scores) > score_thr) & (
-        np.asarray(b_scores) > score_thr)
-    if not both.any():
-        return 0.0
-    d2 = ((np.asarray(a) - np.asarray(b))**2).sum(-1)
-    var = (2 * np.asarray(sigmas, np.float32))**2
-    e = d2 / var / (area + np.spacing(1)) / 2
-    return float(np.exp(-e)[both].mean())
 
 
 def _confident(keypoints: np.ndarray, scores: np.ndarray,
@@ -138,19 +122,6 @@ def pair_boxes_with_poses(bboxes: np.ndarray,
     return first + then
 
 
-def oks_matrix(keypoints: np.ndarray, conf: np.ndarray, areas: np.ndarray,
-               sigmas) -> np.ndarray:
-    """(P, P) OKS of pose p against pose q (q's area), over the keypoints
-    confident in both; 0 where they share none."""
-    with np.errstate(invalid='ignore', over='ignore'):  # masked below
-        d2 = ((keypoints[:, None] - keypoints[None])**2).sum(-1)  # (P, P, K)
-        var = (2 * np.asarray(sigmas, np.float32))**2
-        e = d2 / var / (areas[None, :, None] + np.spacing(1)) / 2
-    both = conf[:, None] & conf[None]
-    # where(), not a product: a keypoint that is not confident may be NaN
-    return np.where(both, np.exp(-e), 0).sum(-1) / np.maximum(both.sum(-1), 1)
-
-
 @PROPOSAL_FILTERS.register_module()
 class CoarsePoseFilter(BaseProposalFilter):
     """Algorithm 1 of DetPoseNet.
@@ -158,9 +129,10 @@ class CoarsePoseFilter(BaseProposalFilter):
     Args:
         pose_source: coarse poses of an image, ``f(img) -> (keypoints
             (P, K, 2), keypoint_scores (P, K))``, e.g.
-            ``mmpose_occlusion.apis.BottomupPoseSource``; or a dict
-            ``dict(config=..., checkpoint=..., device=...)`` of an MMPose
-            bottom-up model to build one.
+            ``mmpose_occlusion.apis.BottomupPoseSource``; or its config,
+            built from ``POSE_SOURCES`` (``dict(config=..., checkpoint=...,
+            device=...)`` of an MMPose bottom-up model; ``type`` defaults to
+            ``'BottomupPoseSource'``).
         delta_kpt (int): a pose with at most this many confident keypoints
             is dropped (δ_kpt). Default 3: a top-down crop gains little from
             3 joints, and stray bottom-up groups (a hand, a face) rarely
@@ -229,8 +201,7 @@ class CoarsePoseFilter(BaseProposalFilter):
                              "(the default)")
         self.pairing = pairing
         if isinstance(pose_source, dict):
-            from mmpose_occlusion.apis.pose_source import BottomupPoseSource
-            pose_source = BottomupPoseSource.from_config(**pose_source)
+            pose_source = build_pose_source(pose_source)
         self.pose_source = pose_source
         self.delta_kpt = delta_kpt
         self.oks_thr = oks_thr

@@ -23,7 +23,7 @@ from mmpose_occlusion.datasets.crowd_regions import (crop_region,
                                                      jitter_box,
                                                      pixel_crop_box,
                                                      region_box)
-from mmpose_occlusion.proposals.base import iou_matrix
+from mmpose_occlusion.structures import iou_matrix
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'make_coco_crowd.py')
 

@@ -6,9 +6,10 @@ import pytest
 
 from mmpose_occlusion.datasets.synthetic import (COCO_KEYPOINT_NAMES,
                                                  SceneConfig, annotation_path,
-                                                 box_iou, generate_scene,
+                                                 generate_scene,
                                                  generate_split)
 from mmpose_occlusion.datasets.synthetic.__main__ import main as cli_main
+from mmpose_occlusion.structures import box_iou
 
 
 def _scene(seed, **kw):

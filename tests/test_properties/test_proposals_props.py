@@ -17,9 +17,9 @@ from prop_strategies import (BAD_NUMBERS, boxes, keypoints, people_counts,
                              scores, visibility)
 
 from mmpose_occlusion.proposals import (BoxNMS, CoarsePoseFilter, KeepAllBoxes,
-                                        iou_matrix, kpt2box, oks_matrix,
                                         pair_boxes_with_poses)
 from mmpose_occlusion.proposals.coarse_pose_filter import _tight_boxes
+from mmpose_occlusion.structures import iou_matrix, kpt2box, oks_matrix
 
 # NaN and infinite inputs are the point here: numpy's warnings about them
 # are expected

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from mmpose_occlusion.proposals import CoarsePoseFilter, kpt2box, pose_oks
+from mmpose_occlusion.proposals import CoarsePoseFilter
 from mmpose_occlusion.registry import build_proposal_filter
+from mmpose_occlusion.structures import kpt2box, pose_oks
 
 K = 17
 
@@ -157,7 +158,7 @@ def test_a_person_keeps_its_own_weaker_box():
 
 
 def test_oks_matrix_matches_pose_oks():
-    from mmpose_occlusion.proposals import oks_matrix
+    from mmpose_occlusion.structures import oks_matrix
     rng = np.random.default_rng(0)
     kpts = rng.uniform(0, 100, (4, K, 2)).astype(np.float32)
     scores = rng.uniform(0, 1, (4, K)).astype(np.float32)

@@ -143,7 +143,7 @@ def recalled(gt_boxes, proposals, thr=0.5):
         return hit
     from scipy.optimize import linear_sum_assignment
 
-    from mmpose_occlusion.proposals import iou_matrix
+    from mmpose_occlusion.structures import iou_matrix
     iou = iou_matrix(gt_boxes, proposals)
     rows, cols = linear_sum_assignment(-iou)
     hit[rows[iou[rows, cols] >= thr]] = True

@@ -101,7 +101,7 @@ def crowded_subset(val_ann: str, iou_thr: float):
         overlaps theirs with IoU >= ``iou_thr`` is left out); and the pairs
         (ann_a, ann_b) of annotations whose boxes overlap that much.
     """
-    from mmpose_occlusion.datasets.synthetic import box_iou
+    from mmpose_occlusion.structures import box_iou
     with open(val_ann) as f:
         coco = json.load(f)
     by_image = {}

@@ -127,7 +127,7 @@ def nearest_centroid_joint(ann, box_xywh):
 def oks(pred, ann, sigmas):
     """COCO's object keypoint similarity of one predicted pose (K, 2) with
     one annotation (over its labelled keypoints, at its area)."""
-    from mmpose_occlusion.proposals import pose_oks
+    from mmpose_occlusion.structures import pose_oks
     gt = np.asarray(ann['keypoints'], np.float32).reshape(-1, 3)
     return pose_oks(
         pred[:, :2],

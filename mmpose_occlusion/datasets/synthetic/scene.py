@@ -16,7 +16,7 @@ import numpy as np
 from .body import NUM_KEYPOINTS, sample_pose
 from .render import draw_background, draw_person, random_style
 
-__all__ = ['SceneConfig', 'Scene', 'generate_scene', 'box_iou']
+__all__ = ['SceneConfig', 'Scene', 'generate_scene']
 
 
 @dataclass
@@ -58,16 +58,6 @@ class Scene:
     bboxes: np.ndarray  # (P, 4) xywh, amodal (whole person), clipped
     areas: np.ndarray  # (P,) amodal silhouette area in pixels
     num_keypoints: np.ndarray = field(default=None)  # (P,) count of v > 0
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two xywh boxes."""
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2 = min(a[0] + a[2], b[0] + b[2])
-    y2 = min(a[1] + a[3], b[1] + b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def _place(rng, cfg, placed):

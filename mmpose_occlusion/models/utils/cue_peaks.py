@@ -20,7 +20,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ['extract_cue_points', 'pose_cue_points', 'central_joint']
+from mmpose_occlusion.structures import central_joint
+
+__all__ = ['extract_cue_points', 'pose_cue_points']
 
 
 def extract_cue_points(
@@ -63,13 +65,6 @@ def extract_cue_points(
     order = np.argsort(-scores, kind='stable')
     return _select_in_boxes(xy[order], scores[order], boxes, max_per_box,
                             min_distance)
-
-
-def central_joint(joints: np.ndarray) -> np.ndarray:
-    """The joint (2,) of (J, 2) joints nearest their mean: one point that
-    lies on the person (a pose's cue)."""
-    joints = np.asarray(joints)
-    return joints[np.argmin(((joints - joints.mean(0))**2).sum(1))]
 
 
 def pose_cue_points(keypoints,
