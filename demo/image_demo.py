@@ -224,8 +224,9 @@ class FallbackBoxes:
 
 
 def build_chain(args):
-    from mmpose_occlusion.apis import (BottomupCueSource, CrowdPoseInferencer,
-                                       MMDetPersonDetector, PrecomputedBoxes,
+    from mmengine import Config
+
+    from mmpose_occlusion.apis import (CrowdPoseInferencer, PrecomputedBoxes,
                                        SimulatedDetector)
     if args.chain_config:
         return CrowdPoseInferencer.from_chain_config(args.chain_config,
@@ -249,10 +250,23 @@ def build_chain(args):
     sources = [s for s in (args.det_config, args.bboxes, args.gt_boxes) if s]
     if len(sources) > 1:
         fail('choose one box source: --det-config, --bboxes or --gt-boxes')
-    fallback = None
+    # the same chain config a user would write
+    # (CrowdPoseInferencer.from_chain_config), from the options
+    chain = dict(
+        pose=dict(
+            config=pose_config,
+            checkpoint=pose_ckpt,
+            num_instances=args.num_instances),
+        bbox_thr=args.bbox_thr,
+        oks_thr=args.oks_thr,
+        batch_size=args.batch_size,
+        device=args.device)
+    fallback = box_source = None
     if args.det_config:
-        box_source = MMDetPersonDetector(args.det_config, args.det_checkpoint,
-                                         args.device, args.person_class)
+        chain['detector'] = dict(
+            config=args.det_config,
+            checkpoint=args.det_checkpoint,
+            person_class=args.person_class)
     elif args.bboxes:
         if not args.ann_file:
             fail('--bboxes needs --ann-file (the COCO file naming its '
@@ -264,37 +278,25 @@ def build_chain(args):
         fallback = FallbackBoxes([a for a in SYNTH_ANNS if osp.isfile(a)])
         box_source = fallback
 
-    cue_source = None
     if args.cue_config:
-        cue_source = BottomupCueSource.from_config(
-            args.cue_config,
-            args.cue_checkpoint,
-            args.device,
+        chain['cues'] = dict(
+            config=args.cue_config,
+            checkpoint=args.cue_checkpoint,
             mode=args.cue_mode,
             threshold=args.cue_thr,
             max_per_box=args.max_cues)
     if args.coarse_pose_config:
-        proposal = dict(
+        chain['proposal'] = dict(
             type='CoarsePoseFilter',
             pose_source=dict(
                 config=args.coarse_pose_config,
-                checkpoint=args.coarse_pose_checkpoint,
-                device=args.device))
+                checkpoint=args.coarse_pose_checkpoint))
     elif args.no_nms:
-        proposal = dict(type='KeepAllBoxes')
+        chain['proposal'] = dict(type='KeepAllBoxes')
     else:
-        proposal = dict(type='BoxNMS', iou_thr=args.nms_thr)
-    chain = CrowdPoseInferencer(
-        pose_config,
-        pose_ckpt,
-        box_source=box_source,
-        bbox_thr=args.bbox_thr,
-        proposal=proposal,
-        cue_source=cue_source,
-        num_instances=args.num_instances,
-        oks_thr=args.oks_thr,
-        batch_size=args.batch_size,
-        device=args.device)
+        chain['proposal'] = dict(type='BoxNMS', iou_thr=args.nms_thr)
+    chain = CrowdPoseInferencer.from_chain_config(
+        Config(chain), box_source=box_source)
     return chain, fallback
 
 

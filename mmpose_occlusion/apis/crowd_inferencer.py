@@ -222,7 +222,8 @@ class CrowdPoseInferencer:
     @classmethod
     def from_chain_config(cls,
                           chain,
-                          device: Optional[str] = None
+                          device: Optional[str] = None,
+                          box_source: Optional[Callable] = None
                           ) -> 'CrowdPoseInferencer':
         """Build the whole chain from a chain config (a path or Config)::
 
@@ -235,7 +236,8 @@ class CrowdPoseInferencer:
             bbox_thr = 0.3; oks_thr = 0.9; batch_size = 16; device = 'cpu'
 
         ``device`` overrides the config's (also for the proposal filter's
-        and the cue source's models).
+        and the cue source's models). ``box_source`` (e.g.
+        ``PrecomputedBoxes``) replaces the config's ``detector``.
         """
         from mmpose_occlusion.apis.box_sources import MMDetPersonDetector
         from mmpose_occlusion.apis.cue_source import BottomupCueSource
@@ -243,8 +245,7 @@ class CrowdPoseInferencer:
         if 'pose' not in cfg:
             raise KeyError(f'chain config {chain!r} has no `pose` entry')
         device = device or cfg.get('device', 'cpu')
-        box_source = None
-        if cfg.get('detector'):
+        if box_source is None and cfg.get('detector'):
             det = dict(cfg.detector)
             box_source = MMDetPersonDetector(
                 det.pop('config'), det.pop('checkpoint', None), device, **det)
