@@ -78,3 +78,12 @@ def test_imports_run_downwards(path):
             f'{rel}:{line} imports {module}: layer {own or "(package)"} '
             f'({LAYERS[own]}) may not import {role or "(package)"} '
             f'({LAYERS[role]})')
+
+
+def test_no_module_over_400_lines():
+    """One file per role: a module past 400 lines holds two roles."""
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in FILES if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert not long, long

@@ -19,13 +19,14 @@ import copy
 import json
 import os.path as osp
 import zlib
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
+from mmpose.structures.bbox import bbox_xywh2xyxy
 
 __all__ = [
     'MMDetPersonDetector', 'PrecomputedBoxes', 'SimulatedDetector',
-    'disable_final_nms'
+    'disable_final_nms', 'clean_boxes'
 ]
 
 Boxes = Tuple[np.ndarray, np.ndarray]
@@ -33,11 +34,6 @@ Boxes = Tuple[np.ndarray, np.ndarray]
 
 def _empty() -> Boxes:
     return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
-
-
-def _xywh_to_xyxy(b) -> np.ndarray:
-    b = np.asarray(b, np.float32).reshape(-1, 4)
-    return np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
 
 
 def _images_by_name(ann_file: str) -> Dict[str, dict]:
@@ -180,7 +176,8 @@ class PrecomputedBoxes:
         dets = self.boxes.get(self.ids.get(osp.basename(name)), [])
         if not dets:
             return _empty()
-        return (_xywh_to_xyxy([d['bbox'] for d in dets]),
+        return (bbox_xywh2xyxy(
+            np.asarray([d['bbox'] for d in dets], np.float32).reshape(-1, 4)),
                 np.asarray([d['score'] for d in dets], np.float32))
 
 
@@ -262,3 +259,23 @@ class SimulatedDetector:
             return _empty()
         return (np.asarray(boxes, np.float32).reshape(-1, 4),
                 np.clip(np.asarray(scores, np.float32), 0, 1))
+
+
+def clean_boxes(bboxes: np.ndarray,
+                scores: np.ndarray,
+                img_shape: Sequence[int],
+                min_size: float = 1.0):
+    """Clip boxes to the image; drop non-finite, outside or zero-size ones.
+
+    Returns:
+        (bboxes, scores, dropped): the kept boxes and how many were dropped.
+    """
+    h, w = img_shape[:2]
+    bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
+    scores = np.asarray(scores, np.float32).reshape(-1)
+    ok = np.isfinite(bboxes).all(1) & np.isfinite(scores)
+    bboxes[:, 0::2] = np.clip(np.nan_to_num(bboxes[:, 0::2]), 0, w)
+    bboxes[:, 1::2] = np.clip(np.nan_to_num(bboxes[:, 1::2]), 0, h)
+    ok &= (bboxes[:, 2] - bboxes[:, 0] >= min_size) & \
+        (bboxes[:, 3] - bboxes[:, 1] >= min_size)
+    return bboxes[ok], scores[ok], int((~ok).sum())

@@ -26,7 +26,6 @@ HintPose's cues per box come, in this order, from the proposal filter
 (e.g. DetPoseNet's coarse poses), from a ``cue_source`` (e.g.
 ``BottomupCueSource``), else one cue at the box centre.
 """
-import os.path as osp
 import time
 from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
                     Sequence, Tuple, Union)
@@ -38,77 +37,13 @@ from torch.utils.data import Dataset
 from mmpose_occlusion.proposals import BaseProposalFilter, Proposals
 from mmpose_occlusion.registry import build_proposal_filter
 from mmpose_occlusion.utils import ImageLoadError, load_config, load_image
+from .box_sources import clean_boxes
+from .merge import merge_instances
+from .pose_checkpoint import load_pose_checkpoint
 
-__all__ = [
-    'CrowdPoseInferencer', 'CheckpointMismatchError', 'ImageResult',
-    'clean_boxes', 'load_pose_checkpoint'
-]
+__all__ = ['CrowdPoseInferencer', 'ImageResult']
 
 BoxSource = Callable[[np.ndarray, str], Tuple[np.ndarray, np.ndarray]]
-
-
-class CheckpointMismatchError(ValueError):
-    """A pose checkpoint does not fit its config."""
-
-
-def load_pose_checkpoint(model: torch.nn.Module, checkpoint: str,
-                         config_name: str) -> dict:
-    """Load ``checkpoint`` into ``model``, refusing one made for another
-    model (other keypoint count, other architecture) instead of loading the
-    matching half with warnings. Returns the checkpoint's meta."""
-    from mmengine.runner import CheckpointLoader
-    if not osp.isfile(checkpoint) and '://' not in checkpoint:
-        raise FileNotFoundError(
-            f'pose checkpoint {checkpoint!r} does not exist; pass the '
-            '.pth written by training (e.g. work_dirs/<config>/epoch_N.pth)')
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
-    state = {
-        k[7:] if k.startswith('module.') else k: v
-        for k, v in state.items()
-    }
-    own = model.state_dict()
-    shape_diff = [(k, tuple(v.shape), tuple(own[k].shape))
-                  for k, v in state.items()
-                  if k in own and hasattr(v, 'shape')
-                  and tuple(v.shape) != tuple(own[k].shape)]
-    missing = [k for k in own if k not in state]
-    if shape_diff:
-        k, theirs, ours = shape_diff[0]
-        raise CheckpointMismatchError(
-            f'pose checkpoint {checkpoint!r} does not match config '
-            f'{config_name!r}: {len(shape_diff)} tensors differ in shape, '
-            f'e.g. {k} is {theirs} in the checkpoint and {ours} in the model '
-            '(another keypoint count or model width?). Pass the config the '
-            'checkpoint was trained with.')
-    if len(missing) > len(own) // 2:
-        raise CheckpointMismatchError(
-            f'pose checkpoint {checkpoint!r} does not match config '
-            f'{config_name!r}: {len(missing)} of the model\'s {len(own)} '
-            f'tensors are not in it (e.g. {missing[0]}). Pass the config the '
-            'checkpoint was trained with.')
-    model.load_state_dict(state, strict=False)
-    return ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
-
-
-def clean_boxes(bboxes: np.ndarray,
-                scores: np.ndarray,
-                img_shape: Sequence[int],
-                min_size: float = 1.0):
-    """Clip boxes to the image; drop non-finite, outside or zero-size ones.
-
-    Returns:
-        (bboxes, scores, dropped): the kept boxes and how many were dropped.
-    """
-    h, w = img_shape[:2]
-    bboxes = np.asarray(bboxes, np.float32).reshape(-1, 4).copy()
-    scores = np.asarray(scores, np.float32).reshape(-1)
-    ok = np.isfinite(bboxes).all(1) & np.isfinite(scores)
-    bboxes[:, 0::2] = np.clip(np.nan_to_num(bboxes[:, 0::2]), 0, w)
-    bboxes[:, 1::2] = np.clip(np.nan_to_num(bboxes[:, 1::2]), 0, h)
-    ok &= (bboxes[:, 2] - bboxes[:, 0] >= min_size) & \
-        (bboxes[:, 3] - bboxes[:, 1] >= min_size)
-    return bboxes[ok], scores[ok], int((~ok).sum())
 
 
 class ImageResult(NamedTuple):
@@ -332,67 +267,9 @@ class CrowdPoseInferencer:
 
     def merge(self, proposals: Proposals, samples: List) -> Dict:
         """Every instance of every box, rescored, then OKS-NMS."""
-        from mmpose.evaluation.functional import oks_nms
-        rows = dict(
-            keypoints=[],
-            keypoint_scores=[],
-            box_index=[],
-            instance_index=[],
-            cue_points=[],
-            score_factor=[])
-        for p, sample in enumerate(samples):
-            inst = sample.pred_instances
-            kpts = np.asarray(inst.keypoints, np.float32)
-            m = len(kpts)
-            rows['keypoints'].append(kpts)
-            rows['keypoint_scores'].append(
-                np.asarray(inst.keypoint_scores, np.float32))
-            rows['box_index'].append(np.full(m, p))
-            if 'instance_selectors' in inst:
-                index = np.asarray(inst.instance_selectors).argmax(1)
-            else:
-                index = np.arange(m)
-            rows['instance_index'].append(index)
-            # the estimator's own rescaling of its instances' box scores
-            # (MIPNet's secondary-score decay), against the score 1 that
-            # estimate() gave every box
-            rows['score_factor'].append(
-                np.asarray(inst.bbox_scores, np.float32).reshape(m)
-                if 'bbox_scores' in inst else np.ones(m, np.float32))
-            rows['cue_points'].append(
-                np.asarray(inst.cue_points, np.float32).reshape(m, 2) if
-                'cue_points' in inst else np.full((m, 2), np.nan, np.float32))
-        k = self.dataset_meta.get('num_keypoints', 17)
-        if not rows['keypoints']:
-            out = dict(
-                keypoints=np.zeros((0, k, 2), np.float32),
-                keypoint_scores=np.zeros((0, k), np.float32),
-                box_index=np.zeros(0, np.int64),
-                instance_index=np.zeros(0, np.int64),
-                cue_points=np.zeros((0, 2), np.float32),
-                score_factor=np.zeros(0, np.float32))
-        else:
-            out = {key: np.concatenate(v) for key, v in rows.items()}
-        box = out['box_index']
-        out['bboxes'] = proposals.bboxes[box].reshape(-1, 4)
-        out['bbox_scores'] = proposals.scores[box] * out.pop('score_factor')
-        good = out['keypoint_scores'] > self.kpt_score_thr
-        mean_good = np.where(
-            good.any(1), (out['keypoint_scores'] * good).sum(1) /
-            np.maximum(good.sum(1), 1), 0)
-        out['scores'] = (out['bbox_scores'] * mean_good).astype(np.float32)
-        wh = out['bboxes'][:, 2:] - out['bboxes'][:, :2]
-        db = [
-            dict(
-                keypoints=np.concatenate([kp, ks[:, None]], 1),
-                score=s,
-                area=float(a))
-            for kp, ks, s, a in zip(out['keypoints'], out['keypoint_scores'],
-                                    out['scores'], wh.prod(1))
-        ]
-        keep = np.asarray(oks_nms(db, self.oks_thr, self.sigmas),
-                          np.int64).reshape(-1)
-        return {key: v[keep] for key, v in out.items()}
+        return merge_instances(proposals, samples,
+                               self.dataset_meta.get('num_keypoints', 17),
+                               self.kpt_score_thr, self.oks_thr, self.sigmas)
 
     # -------------------------------------------------------------- public
     def __call__(self,
