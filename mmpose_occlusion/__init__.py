@@ -8,18 +8,19 @@ registries (``mmpose.registry``), so stock MMPose configs can refer to them by
                           allow_failed_imports=False)
 
 It also makes MMEngine load local checkpoints safely on torch >= 2.6 (see
-:mod:`mmpose_occlusion.utils.checkpoint`): the types our checkpoints hold are
-allow-listed instead of turning ``weights_only`` off. And it lets MMPose's
+:mod:`mmpose_occlusion.upstream.checkpoint`): the types our checkpoints hold
+are allow-listed instead of turning ``weights_only`` off. And it lets MMPose's
 ``BottomupGetHeatmapMask`` rasterise unannotated people on numpy 2 (see
-:mod:`mmpose_occlusion.utils.coco_mask`).
+:mod:`mmpose_occlusion.upstream.coco_mask`). The fixes of upstream bugs are all
+in :mod:`mmpose_occlusion.upstream`.
 """
 # Import every module that registers something (the registration happens at
 # class definition time).
 # yapf: disable
 from . import (codecs, datasets, engine, evaluation, models,  # noqa: F401
-               proposals, visualization)
+               proposals, upstream)
 # yapf: enable
-from .utils import patch_bottomup_heatmap_mask, register_checkpoint_loader
+from .upstream import patch_bottomup_heatmap_mask, register_checkpoint_loader
 from .version import __version__
 
 register_checkpoint_loader()

@@ -15,12 +15,12 @@ LAYERS = {
     'utils': 0,
     'registry': 0,
     'version': 0,
+    'upstream': 0,
     'codecs': 1,
     'models': 1,
     'datasets': 1,
     'engine': 1,
     'evaluation': 1,
-    'visualization': 1,
     'proposals': 2,
     'apis': 3,
     '': 4,  # the package itself imports every role to register it

@@ -84,5 +84,5 @@ val_evaluator = dict(ann_file=data_root +
 test_evaluator = val_evaluator
 
 # MMPose's visualizer with a numpy >= 2.4 fix (see
-# mmpose_occlusion.visualization)
+# mmpose_occlusion.upstream)
 visualizer = dict(type='OcclusionPoseVisualizer')

@@ -7,9 +7,8 @@
 #
 # MMPose 1.3.2 ships Associative Embedding for inference only; the two
 # `Packed...`/`Trainable...` types are the stock codec and head with the two
-# fixes training needs (mmpose_occlusion/codecs,
-# mmpose_occlusion/models/heads). DEKR, which MMPose does train, takes about a
-# minute per iteration here.
+# fixes training needs (mmpose_occlusion/upstream). DEKR, which MMPose does
+# train, takes about a minute per iteration here.
 _base_ = [
     'mmpose::body_2d_keypoint/associative_embedding/coco/'
     'ae_hrnet-w32_8xb24-300e_coco-512x512.py', '../_base_/hrnet-w16-small.py'

@@ -2,8 +2,7 @@
 from .backbones import (HintHRNet, MIPHRNet, MIPResNet,
                         MultiInstanceBackboneMixin, one_hot_selectors)
 from .heads import (MultiScaleHeatmapHead, SequentialDecoderHead,
-                    TrainableAssociativeEmbeddingHead, downsample_target,
-                    locate_on_parts, merge_flipped_steps)
+                    downsample_target, locate_on_parts, merge_flipped_steps)
 from .losses import (HungarianBCELoss, StructureAwareLoss, bce_cost_matrix,
                      skeleton_neighbours, steps_needed)
 from .necks import PyramidSumFusion
@@ -16,12 +15,11 @@ from .utils import (MIMB, ConvLSTMCell, FeedbackBlock, InstanceCueBlock,
 __all__ = [
     'HintHRNet', 'MIPHRNet', 'MIPResNet', 'MultiInstanceBackboneMixin',
     'one_hot_selectors', 'MultiScaleHeatmapHead', 'SequentialDecoderHead',
-    'TrainableAssociativeEmbeddingHead', 'downsample_target',
-    'locate_on_parts', 'merge_flipped_steps', 'HungarianBCELoss',
-    'StructureAwareLoss', 'bce_cost_matrix', 'skeleton_neighbours',
-    'steps_needed', 'PyramidSumFusion', 'HintPoseEstimator',
-    'MIPNetPoseEstimator', 'MultiInstanceTopdownMixin', 'soft_selectors',
-    'MIMB', 'ConvLSTMCell', 'FeedbackBlock', 'InstanceCueBlock',
-    'PartLocalizer', 'PersonDecoder', 'extract_cue_points', 'one_hot_selector',
-    'pose_cue_points'
+    'downsample_target', 'locate_on_parts', 'merge_flipped_steps',
+    'HungarianBCELoss', 'StructureAwareLoss', 'bce_cost_matrix',
+    'skeleton_neighbours', 'steps_needed', 'PyramidSumFusion',
+    'HintPoseEstimator', 'MIPNetPoseEstimator', 'MultiInstanceTopdownMixin',
+    'soft_selectors', 'MIMB', 'ConvLSTMCell', 'FeedbackBlock',
+    'InstanceCueBlock', 'PartLocalizer', 'PersonDecoder', 'extract_cue_points',
+    'one_hot_selector', 'pose_cue_points'
 ]

@@ -625,7 +625,7 @@ def test_pre_neck_checkpoint_loads_strictly_with_the_same_outputs(tmp_path):
 def test_pre_neck_state_dict_without_mmengine_names_the_upgrade():
     """``model.load_state_dict`` of a raw old state dict fails and says
     how to upgrade it; the upgraded one loads strictly."""
-    from mmpose_occlusion.utils import upgrade_state_dict
+    from mmpose_occlusion.upstream import upgrade_state_dict
     model = _tiny_estimator()
     ref, state = _old_checkpoint(model)
     with pytest.raises(RuntimeError, match='upgrade_state_dict'):

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prop_strategies import keypoints, people_counts, visibility
 
-from mmpose_occlusion.codecs import (PackedAssociativeEmbedding,
-                                     SequentialDiskHeatmap)
+from mmpose_occlusion.codecs import SequentialDiskHeatmap
+from mmpose_occlusion.upstream import PackedAssociativeEmbedding
 
 # NaN and infinite inputs are the point here: numpy's warnings about them
 # are expected

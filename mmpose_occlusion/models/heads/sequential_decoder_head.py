@@ -14,7 +14,7 @@ pyramid feeds the person decoder. Shapes: B images, K keypoints, heatmaps
 Checkpoints written before the fusion became a neck hold it under
 ``head.part_localizer.laterals.*``; MMEngine's loading (Runner, ``init_model``,
 ``load_checkpoint``) reads them as ``neck.laterals.*`` through
-``mmpose_occlusion.utils.upgrade_state_dict`` (docs/seqdecoder.md).
+``mmpose_occlusion.upstream.upgrade_state_dict`` (docs/seqdecoder.md).
 
 Training (``loss``): the part localizer's logits against the identity-free
 disk targets (eq. 1, ``loss_part``: MMPose's ``BCELoss`` on logits, weighted
@@ -158,7 +158,7 @@ class SequentialDecoderHead(BaseHead):
                 'before it became the neck PyramidSumFusion: load it with '
                 "MMEngine (load_checkpoint, the Runner's load_from/resume, "
                 'mmpose.apis.init_model), or upgrade the state dict first '
-                'with mmpose_occlusion.utils.upgrade_state_dict')
+                'with mmpose_occlusion.upstream.upgrade_state_dict')
 
     # ------------------------------------------------------------ forward
     def forward(self,

@@ -4,8 +4,8 @@ import numpy as np
 from mmpose.datasets.transforms import BottomupGetHeatmapMask
 
 import mmpose_occlusion  # noqa: F401
-from mmpose_occlusion.utils import (patch_bottomup_heatmap_mask,
-                                    xtcocotools_mask_works)
+from mmpose_occlusion.upstream import (patch_bottomup_heatmap_mask,
+                                       xtcocotools_mask_works)
 
 
 def test_heatmap_mask_zero_on_an_unannotated_person():

@@ -3,7 +3,7 @@ from mmengine.structures import InstanceData
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.structures import PoseDataSample
 
-from mmpose_occlusion.visualization import OcclusionPoseVisualizer
+from mmpose_occlusion.upstream import OcclusionPoseVisualizer
 
 
 def test_draws_keypoints_and_skeleton_with_numpy2():

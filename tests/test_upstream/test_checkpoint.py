@@ -7,9 +7,9 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmpose_occlusion  # noqa: F401  (installs the loader)
-from mmpose_occlusion.utils import TRUST_ENV, UntrustedCheckpointError
-from mmpose_occlusion.utils import checkpoint as ckpt_mod
-from mmpose_occlusion.utils import trust_checkpoint
+from mmpose_occlusion.upstream import TRUST_ENV, UntrustedCheckpointError
+from mmpose_occlusion.upstream import checkpoint as ckpt_mod
+from mmpose_occlusion.upstream import trust_checkpoint
 
 
 class NotAllowed:
@@ -94,7 +94,7 @@ def test_older_layouts_are_upgraded_on_load(tmp_path):
     alone."""
     from collections import OrderedDict
 
-    from mmpose_occlusion.utils import upgrade_state_dict
+    from mmpose_occlusion.upstream import upgrade_state_dict
     old = OrderedDict([
         ('backbone.w', torch.ones(1)),
         ('head.part_localizer.laterals.0.weight', torch.full((2, ), 2.)),

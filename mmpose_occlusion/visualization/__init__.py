@@ -1,4 +1,0 @@
-"""Visualizers."""
-from .pose_visualizer import OcclusionPoseVisualizer
-
-__all__ = ['OcclusionPoseVisualizer']
