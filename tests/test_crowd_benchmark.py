@@ -12,7 +12,6 @@ import pytest
 from conftest import REPO_ROOT
 
 SCRIPT = osp.join(REPO_ROOT, 'tools/analysis/crowd_benchmark.py')
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
 
 
 def _run(*args):

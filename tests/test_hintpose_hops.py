@@ -2,7 +2,6 @@
 re-estimates are the plain averages of each hop's batch statistics, and the
 layers outside the hop path keep theirs."""
 import os.path as osp
-import sys
 
 import torch
 from conftest import REPO_ROOT, TINY_HRNET
@@ -10,7 +9,6 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmpose.registry import DATASETS, MODELS
 
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
 CFG = osp.join(REPO_ROOT, 'configs', 'hintpose',
                'td-hm_hrnet-w16-small-hintpose_1xb32-6e_synthcrowd-128x96.py')
 

@@ -16,13 +16,10 @@ MIPNET_SYNTH = osp.join(
 
 
 def _analysis_tool(name):
-    """Import tools/analysis/<name>.py (its sibling imports resolve)."""
+    """Import tools/analysis/<name>.py (pytest.ini puts tools/analysis on
+    the path, as Python does for a script)."""
     import importlib
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
+    return importlib.import_module(name)
 
 
 def test_draw_soft_lambda(tiny_synth, tmp_path):
@@ -96,13 +93,9 @@ def test_seqdecoder_plateau_centroid_finds_the_disk_centre():
     """A flat disk response (what BCE on disk targets can learn) has its
     maximum anywhere on the disk: MMPose's argmax takes the first pixel in
     raster order, the disk's top; the plateau centroid finds the centre."""
+    import seqdecoder_evidence as evidence
     import torch
     from mmpose.codecs.utils import get_heatmap_maximum
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
-    try:
-        import seqdecoder_evidence as evidence
-    finally:
-        sys.path.pop(0)
     ys, xs = torch.meshgrid(
         torch.arange(16.), torch.arange(20.), indexing='ij')
     disk = (((xs - 7)**2 + (ys - 8)**2) <= 4).float()
@@ -129,13 +122,9 @@ def test_seqdecoder_jitter_canvases_put_crops_back_in_place(
         spec.loader.exec_module(mod)
         return mod
 
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools/analysis'))
-    try:
-        evidence = load(
-            'seqdecoder_evidence',
-            osp.join(REPO_ROOT, 'tools/analysis/seqdecoder_evidence.py'))
-    finally:
-        sys.path.pop(0)
+    evidence = load(
+        'seqdecoder_evidence',
+        osp.join(REPO_ROOT, 'tools/analysis/seqdecoder_evidence.py'))
     crowd = load(
         'make_coco_crowd',
         osp.join(REPO_ROOT, 'tools/dataset_converters/make_coco_crowd.py'))

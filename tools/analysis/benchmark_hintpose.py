@@ -13,9 +13,7 @@ Usage::
 import argparse
 
 import torch
-
-from mmpose_occlusion.utils.benchmark import (build_model, count_params,
-                                              interleaved_median_ms)
+from evidence_common import build_model, count_params, interleaved_median_ms
 
 STOCK = ('mmpose::body_2d_keypoint/topdown_heatmap/coco/'
          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py')

@@ -19,9 +19,7 @@ twice would cost 2x).
 import argparse
 
 import torch
-
-from mmpose_occlusion.utils.benchmark import (build_model, count_params,
-                                              interleaved_median_ms)
+from evidence_common import build_model, count_params, interleaved_median_ms
 
 MODELS_TO_COMPARE = [
     ('HRNet-W32 256x192', 'mmpose::body_2d_keypoint/topdown_heatmap/coco/'

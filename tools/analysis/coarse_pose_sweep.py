@@ -39,11 +39,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
-import benchmark_proposal_filter as bpf  # noqa: E402
-from evidence_common import DEFAULT_DATA_ROOT  # noqa: E402
-from evidence_common import ROOT, ensure_data, write_json  # noqa: E402
+import benchmark_proposal_filter as bpf
+from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data, write_json
 
 # factor: (simulated_poses argument, levels; the first is the default)
 FACTORS = {

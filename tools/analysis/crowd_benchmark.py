@@ -1007,9 +1007,7 @@ def cost(bench: Bench) -> dict:
     bottom-up models: against the stock model on the mean number of people
     per image, one box each)."""
     import torch
-
-    from mmpose_occlusion.utils.benchmark import (count_params,
-                                                  interleaved_median_ms)
+    from evidence_common import count_params, interleaved_median_ms
     device = bench.device
     with open(bench.val_ann) as f:
         coco = json.load(f)

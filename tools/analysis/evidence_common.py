@@ -1,15 +1,24 @@
-"""Helpers shared by the evidence scripts in this folder: the synthetic data,
-the crowded validation subset, training a config with a given budget and
-testing a checkpoint on given ground truth / boxes.
+"""Helpers shared by the evidence and benchmark scripts in this folder: the
+synthetic data, the crowded validation subset, training a config with a
+given budget, testing a checkpoint on given ground truth / boxes, and
+side-by-side timing (models built from configs without pretrained weights;
+timings of several models interleaved repeat by repeat so that drifts of the
+machine hit them alike).
 
 Scripts in tools/analysis import it by name (Python puts a script's folder
-on ``sys.path``).
+on ``sys.path``; pytest.ini's ``pythonpath`` does the same for the tests).
 """
 import json
 import os
 import os.path as osp
+import statistics
 import time
-from typing import Callable, Optional
+from typing import Callable, Dict, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.hub import get_config
+from mmengine.registry import init_default_scope
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
@@ -18,7 +27,8 @@ __all__ = [
     'ROOT', 'DEFAULT_DATA_ROOT', 'ensure_data', 'crowded_subset', 'load_cfg',
     'stretch_schedule', 'use_autocast', 'train', 'evaluate', 'write_json',
     'write_report', 'bottomup_target_batch', 'coco_results',
-    'coco_keypoint_ap', 'coco_ap'
+    'coco_keypoint_ap', 'coco_ap', 'build_model', 'count_params',
+    'interleaved_median_ms'
 ]
 
 
@@ -137,7 +147,6 @@ def crowded_subset(val_ann: str, iou_thr: float):
 def load_cfg(cfg_path: str, cfg_edit: Optional[Callable] = None):
     """The config at ``cfg_path`` (relative to the repository), passed
     through ``cfg_edit(cfg)`` when given (it edits in place)."""
-    from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, cfg_path))
     if cfg_edit is not None:
         cfg_edit(cfg)
@@ -309,3 +318,53 @@ def coco_ap(gt, results: list, out_file: str) -> float:
     their COCO keypoint AP against ``gt``; 0.0 when there are none."""
     write_json(results, out_file)
     return coco_keypoint_ap(gt, out_file) if results else 0.0
+
+
+def build_model(path: str,
+                device: str = 'cpu',
+                cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """Build the model of a config in eval mode, without pretrained weights.
+
+    Args:
+        path: a config file, or ``mmpose::...`` for a config of MMPose.
+        device: where to put the model.
+        cfg_options: merged into ``cfg.model`` (e.g. ``dict(backbone=dict(
+            num_instances=3))``).
+    """
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    cfg = get_config(path) if '::' in path else Config.fromfile(path)
+    cfg.model.pop('init_cfg', None)
+    cfg.model.backbone.pop('init_cfg', None)
+    if cfg_options:
+        cfg.merge_from_dict({'model': cfg_options})
+    model = MODELS.build(cfg.model).to(device)
+    model.eval()
+    return model
+
+
+def count_params(model: torch.nn.Module) -> int:
+    """Number of parameters."""
+    return sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def interleaved_median_ms(fns: Dict[str, Callable[[], object]],
+                          repeats: int = 5,
+                          warmup: int = 1,
+                          cuda: bool = False) -> Dict[str, float]:
+    """Median wall time (ms) of each callable, timed in turns."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            if cuda:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            fn()
+            if cuda:
+                torch.cuda.synchronize()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}

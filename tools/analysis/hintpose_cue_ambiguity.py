@@ -24,12 +24,8 @@ and at the crowd benchmark's ``cpu`` profile size (96x64).
 """
 import argparse
 import os.path as osp
-import sys
 
 import numpy as np
-
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
 from evidence_common import DEFAULT_DATA_ROOT, ROOT, ensure_data  # noqa
 
 CONFIG = osp.join(

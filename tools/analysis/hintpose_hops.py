@@ -29,13 +29,10 @@ for its checkpoints (``work_dirs/crowd_benchmark_cpu/hintpose_3hop_s0``).
 import argparse
 import os
 import os.path as osp
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
-from evidence_common import ROOT, evaluate, load_cfg, write_json  # noqa: E402
+from evidence_common import ROOT, evaluate, load_cfg, write_json
 
 
 def parse_args(argv=None):

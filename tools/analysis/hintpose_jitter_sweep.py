@@ -39,10 +39,8 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
-import crowd_benchmark as cb  # noqa: E402
-from evidence_common import ROOT, write_json  # noqa: E402
+import crowd_benchmark as cb
+from evidence_common import ROOT, write_json
 
 BASE_ROW = 'hintpose_1hop'
 
