@@ -6,7 +6,7 @@
 # learnt on crowd regions and here runs on whole images, which hold more
 # people than its step limit (test_cfg.max_steps = 30) only in rare cases.
 _base_ = [
-    '../detposenet/crowd-chain_htc-r50_ae-hrnet-w32-filter_hrnet-w48-'
+    './crowd-chain_htc-r50_ae-hrnet-w32-filter_hrnet-w48-'
     'detposenet_coco.py'
 ]
 
