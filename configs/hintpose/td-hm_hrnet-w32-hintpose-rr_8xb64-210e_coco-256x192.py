@@ -15,6 +15,6 @@ train_pipeline = [
     dict(type='TopdownAffine', input_size={{_base_.codec.input_size}}),
     dict(type='GenerateTarget', encoder={{_base_.codec}}),
     dict(type='GenerateInstanceCue', gt='random_joint', sigma=2, jitter=1.5),
-    dict(type='PackPoseInputs', meta_keys={{_base_.meta_keys}})
+    dict(type='PackCuePoseInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -27,6 +27,6 @@ test_pipeline = [
     dict(type='LoadCuePoints', cue_file=cue_file),
     dict(type='TopdownAffine', input_size={{_base_.codec.input_size}}),
     dict(type='GenerateInstanceCue', gt=None, sigma=2),
-    dict(type='PackPoseInputs', meta_keys={{_base_.meta_keys}})
+    dict(type='PackCuePoseInputs')
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

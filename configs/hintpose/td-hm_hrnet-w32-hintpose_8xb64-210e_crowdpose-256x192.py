@@ -15,10 +15,6 @@ model = dict(
 
 codec = dict(
     type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index',
-             'ori_shape', 'img_shape', 'input_size', 'input_center',
-             'input_scale', 'flip', 'flip_direction', 'flip_indices',
-             'raw_ann_info', 'dataset_name', 'cue_points_input')
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
@@ -35,14 +31,14 @@ train_pipeline = [
     dict(type='GenerateTarget', encoder=codec),
     # after GenerateTarget, which replaces the field mapping table
     dict(type='GenerateInstanceCue', gt='random_joint', sigma=2, jitter=1.5),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
+    dict(type='PackCuePoseInputs')
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateInstanceCue', gt=None, sigma=2),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
+    dict(type='PackCuePoseInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

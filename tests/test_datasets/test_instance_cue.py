@@ -95,6 +95,33 @@ def test_box_centre_without_ground_truth_or_given_cues():
     assert out['field_mapping_table']['instance_cue'] == 'instance_cue'
 
 
+def test_pack_cue_pose_inputs_keeps_the_cue_points():
+    """The stock meta keys plus the cue points, which the stock
+    PackPoseInputs would drop: the estimator reads them from metainfo."""
+    from mmpose.datasets.transforms import PackPoseInputs
+
+    from mmpose_occlusion.datasets.transforms import PackCuePoseInputs
+    results = dict(
+        img=np.zeros((128, 96, 3), np.uint8),
+        input_size=(96, 128),
+        input_center=np.array([50., 60.]),
+        input_scale=np.array([96., 128.]),
+        cue_points=np.array([[40., 50.], [60., 70.]], np.float32),
+        id=3)
+    results = GenerateInstanceCue(gt=None)(results)
+    packed = PackCuePoseInputs()(dict(results))['data_samples']
+    np.testing.assert_allclose(packed.metainfo['cue_points_input'],
+                               results['cue_points_input'])
+    assert packed.metainfo['id'] == 3
+    assert packed.gt_fields.instance_cue.shape == (2, 32, 24)
+    stock = PackPoseInputs()(dict(results))['data_samples']
+    assert 'cue_points_input' not in stock.metainfo
+    assert PackCuePoseInputs().meta_keys == (
+        PackCuePoseInputs.STOCK_META_KEYS + ('cue_points_input', ))
+    assert PackCuePoseInputs(
+        meta_keys=('id', )).meta_keys == ('id', 'cue_points_input')
+
+
 def test_render_cue_is_a_unit_gaussian():
     cue = render_cue(np.array([[3.0, 2.0]]), (8, 6), sigma=1.0)
     assert cue.shape == (1, 6, 8)

@@ -32,8 +32,9 @@ packed by the stock ``PackPoseInputs`` into ``data_sample.gt_fields`` (this
 transform adds ``instance_cue`` to the sample's ``field_mapping_table``; put
 it after ``GenerateTarget``, whose codec may replace that table).
 """
+import inspect
 import json
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -44,7 +45,8 @@ from mmpose.structures.bbox import get_warp_matrix
 from .multi_instance import labelled_inside
 
 __all__ = [
-    'ChooseCueTarget', 'GenerateInstanceCue', 'LoadCuePoints', 'render_cue'
+    'ChooseCueTarget', 'GenerateInstanceCue', 'LoadCuePoints',
+    'PackCuePoseInputs', 'render_cue'
 ]
 
 
@@ -291,3 +293,26 @@ class LoadCuePoints(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(cue_file={self.cue_file!r})'
+
+
+@TRANSFORMS.register_module()
+class PackCuePoseInputs(PackPoseInputs):
+    """MMPose's ``PackPoseInputs`` that also keeps ``cue_points_input``
+    (from ``GenerateInstanceCue``) in the sample's metainfo, where
+    ``HintPoseEstimator`` records each instance's cue. Saves a config from
+    restating the stock ``meta_keys`` to add one; other arguments as the
+    stock transform.
+
+    Args:
+        meta_keys (Sequence[str], optional): the stock default when None;
+            ``cue_points_input`` is added when missing.
+    """
+
+    STOCK_META_KEYS = inspect.signature(
+        PackPoseInputs.__init__).parameters['meta_keys'].default
+
+    def __init__(self, meta_keys: Optional[Sequence[str]] = None, **kwargs):
+        keys = tuple(self.STOCK_META_KEYS if meta_keys is None else meta_keys)
+        if 'cue_points_input' not in keys:
+            keys += ('cue_points_input', )
+        super().__init__(meta_keys=keys, **kwargs)
