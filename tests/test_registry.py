@@ -62,6 +62,8 @@ SMOKE_CASES = {
     dict(),
     ('transforms', 'ChooseCueTarget'):
     dict(),
+    ('transforms', 'PackCuePoseInputs'):
+    dict(),
     ('transforms', 'LoadCuePoints'):
     dict(cue_file=osp.join(REPO_ROOT, 'tests', 'data', 'cue_points.json')),
     ('transforms', 'SelectOtherInstances'):
