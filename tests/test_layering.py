@@ -31,7 +31,7 @@ def _imports(path: Path):
     """(line, absolute module name) of every mmpose_occlusion import in
     ``path``, function-level (lazy) imports included."""
     parts = path.relative_to(PACKAGE.parent).with_suffix('').parts
-    pkg = parts[:-1] if parts[-1] != '__init__' else parts[:-1]
+    pkg = parts[:-1]  # the package a relative import starts from
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
             if node.level:

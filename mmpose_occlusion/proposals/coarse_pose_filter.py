@@ -254,8 +254,7 @@ class CoarsePoseFilter(BaseProposalFilter):
         k = keypoints.shape[1] if keypoints.ndim == 3 else 0
         order = np.argsort(-scores, kind='stable')
         kept_boxes, kept_scores, source, cues, poses_kept = [], [], [], [], []
-        # poses a kept proposal accounts for: kept, or the same person again
-        explained = np.zeros(len(keypoints), bool)
+        unexplained = None  # (P, K) confident keypoints no proposal explains
         if len(keypoints) and len(bboxes):
             conf = _confident(keypoints, kpt_scores, self.score_thr)
             n_conf = conf.sum(1)
@@ -267,6 +266,8 @@ class CoarsePoseFilter(BaseProposalFilter):
             wh = np.maximum(wh, wh[:, ::-1] / 3)
             oks = oks_matrix(keypoints, conf, wh.prod(1), self._sigmas(k))
             kept = np.zeros(len(keypoints), bool)
+            # poses a kept proposal accounts for: kept, or the same person
+            explained = np.zeros(len(keypoints), bool)
             used = set()
             pairs = pair_boxes_with_poses(bboxes[order], keypoints, kpt_scores,
                                           self.score_thr, self.inside_frac,
@@ -295,6 +296,7 @@ class CoarsePoseFilter(BaseProposalFilter):
                 kept_scores.append(scores[i])
                 source.append(src)
                 cues.append(centre[None].astype(np.float32))
+            unexplained = conf & ~explained[:, None]
         idx = np.asarray(poses_kept, np.int64)
         kept_kpts = keypoints[idx] if len(keypoints) else np.zeros((0, k, 2))
         kept_kpt_scores = (
@@ -302,7 +304,7 @@ class CoarsePoseFilter(BaseProposalFilter):
         if self.unposed_score_thr is not None:
             extra = self._unposed(
                 bboxes, scores, order, kept_boxes, source,
-                self._partial_boxes(bboxes, keypoints, kpt_scores, explained))
+                self._partial_boxes(bboxes, keypoints, unexplained))
             for i in extra:
                 kept_boxes.append(bboxes[i])
                 kept_scores.append(scores[i])
@@ -318,19 +320,15 @@ class CoarsePoseFilter(BaseProposalFilter):
             np.asarray(kept_scores, np.float32), np.asarray(source, np.int64),
             cues, kept_kpts, kept_kpt_scores)
 
-    def _partial_boxes(self, bboxes, keypoints, kpt_scores,
-                       explained) -> np.ndarray:
+    def _partial_boxes(self, bboxes, keypoints, unexplained) -> np.ndarray:
         """(J,) whether the bottom-up model saw part of a person in each
-        box that no kept proposal accounts for: a confident keypoint of a
-        coarse pose that is not ``explained`` ((P,): kept, or the same
-        person as a kept pose) lies in it."""
-        if (self.partial_pose_score_thr is None or not len(keypoints)
-                or not len(bboxes)):
+        box that no kept proposal accounts for: one of the ``unexplained``
+        keypoints ((P, K): confident, of a pose neither kept nor the same
+        person as a kept one; None without poses or boxes) lies in it."""
+        if self.partial_pose_score_thr is None or unexplained is None:
             return np.zeros(len(bboxes), bool)
-        conf = _confident(keypoints, kpt_scores, self.score_thr)
-        conf[np.asarray(explained, bool)] = False
         # inside_frac -> 0: one confident keypoint inside is enough
-        return _poses_in_boxes(bboxes, keypoints, conf, 0.0).any(1)
+        return _poses_in_boxes(bboxes, keypoints, unexplained, 0.0).any(1)
 
     def _unposed(self, bboxes, scores, order, kept_boxes, source, partial_in):
         """Detector boxes that kept no pose and overlap no kept proposal,

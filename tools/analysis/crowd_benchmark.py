@@ -888,20 +888,21 @@ def seqdec_filter(bench: Bench) -> dict:
 
     from mmpose_occlusion.proposals import CoarsePoseFilter
     run_dir = bench.run_dir('seqdecoder', 0)
-    results = _read_json(osp.join(run_dir, 'results_steps_x_parts.json'), [])
-    images = _read_json(bench.val_ann, {})['images']
-    k = 17
-    by_id = {}
-    for r in results:
-        by_id.setdefault(r['image_id'], []).append(
-            np.asarray(r['keypoints'], np.float32).reshape(k, 3))
-    poses = {}
-    for info in images:
-        people = by_id.get(info['id'], [])
-        arr = np.stack(people) if people else np.zeros((0, k, 3), np.float32)
-        poses[info['file_name']] = (arr[..., :2], arr[..., 2])
 
     def fn():
+        results = _read_json(
+            osp.join(run_dir, 'results_steps_x_parts.json'), [])
+        k = 17  # the synthetic scenes' COCO keypoints
+        by_id = {}
+        for r in results:
+            by_id.setdefault(r['image_id'], []).append(
+                np.asarray(r['keypoints'], np.float32).reshape(k, 3))
+        poses = {}
+        for info in _read_json(bench.val_ann, {})['images']:
+            people = by_id.get(info['id'], [])
+            arr = np.stack(people) if people else np.zeros(
+                (0, k, 3), np.float32)
+            poses[info['file_name']] = (arr[..., :2], arr[..., 2])
         out = dict(layout=layout_row(bench, bench.val_ann, poses.get))
         source = CachedPoses(None)
         for name, p in poses.items():
@@ -1723,14 +1724,16 @@ def write_report(bench: Bench, results: dict) -> str:
             ]
     det = results.get('detposenet')
     if det:
+        # the seeds the layouts were measured with (results written before
+        # the pooling have none: one seed)
+        seeds = max(v.get('seeds', 1) for v in det['layouts'].values())
         lines += [
             '', '#### DetPoseNet: the coarse-pose filter against box NMS', '',
             'Simulated detections (jitter 5 %, 80 % duplicated, one '
             'false positive per image, 5 % missed) on each layout; coarse '
             'poses simulated from the annotations, or the AE model\'s; '
-            f'{len(filter_seeds(bench))} simulation seeds pooled (people: '
-            'person '
-            'instances over the seeds). Algorithm 1 as published; the '
+            f'{seeds} simulation seeds pooled (people: person instances over '
+            'the seeds). Algorithm 1 as published; the '
             'filter\'s default adds our best-box-first order and our rules '
             'for boxes without a pose (docs/detposenet.md).', '',
             '| layout, poses | people | filter recall | Algorithm 1 recall '

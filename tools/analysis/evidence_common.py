@@ -15,11 +15,6 @@ import statistics
 import time
 from typing import Callable, Dict, Optional
 
-import torch
-from mmengine.config import Config
-from mmengine.hub import get_config
-from mmengine.registry import init_default_scope
-
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DATA_ROOT = osp.join(ROOT, 'data/synthetic_crowd')
 
@@ -147,6 +142,7 @@ def crowded_subset(val_ann: str, iou_thr: float):
 def load_cfg(cfg_path: str, cfg_edit: Optional[Callable] = None):
     """The config at ``cfg_path`` (relative to the repository), passed
     through ``cfg_edit(cfg)`` when given (it edits in place)."""
+    from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, cfg_path))
     if cfg_edit is not None:
         cfg_edit(cfg)
@@ -322,7 +318,7 @@ def coco_ap(gt, results: list, out_file: str) -> float:
 
 def build_model(path: str,
                 device: str = 'cpu',
-                cfg_options: Optional[dict] = None) -> torch.nn.Module:
+                cfg_options: Optional[dict] = None):
     """Build the model of a config in eval mode, without pretrained weights.
 
     Args:
@@ -331,6 +327,9 @@ def build_model(path: str,
         cfg_options: merged into ``cfg.model`` (e.g. ``dict(backbone=dict(
             num_instances=3))``).
     """
+    from mmengine.config import Config
+    from mmengine.hub import get_config
+    from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
     init_default_scope('mmpose')
     cfg = get_config(path) if '::' in path else Config.fromfile(path)
@@ -343,28 +342,30 @@ def build_model(path: str,
     return model
 
 
-def count_params(model: torch.nn.Module) -> int:
+def count_params(model) -> int:
     """Number of parameters."""
     return sum(p.numel() for p in model.parameters())
 
 
-@torch.no_grad()
 def interleaved_median_ms(fns: Dict[str, Callable[[], object]],
                           repeats: int = 5,
                           warmup: int = 1,
                           cuda: bool = False) -> Dict[str, float]:
-    """Median wall time (ms) of each callable, timed in turns."""
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
+    """Median wall time (ms) of each callable, timed in turns (without
+    autograd)."""
+    import torch
     times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            if cuda:
-                torch.cuda.synchronize()
-            t0 = time.perf_counter()
-            fn()
-            if cuda:
-                torch.cuda.synchronize()
-            times[name].append(time.perf_counter() - t0)
+    with torch.no_grad():
+        for _ in range(warmup):
+            for fn in fns.values():
+                fn()
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                if cuda:
+                    torch.cuda.synchronize()
+                t0 = time.perf_counter()
+                fn()
+                if cuda:
+                    torch.cuda.synchronize()
+                times[name].append(time.perf_counter() - t0)
     return {name: statistics.median(t) * 1000 for name, t in times.items()}
