@@ -102,3 +102,36 @@ def test_hintpose_cue_configs_train_cue_dependent_targets(name):
     assert types.index('SelectOtherInstances') < types.index('RandomFlip') \
         < types.index('TopdownAffine') < choose < types.index(
             'GenerateTarget') < types.index('GenerateInstanceCue')
+
+
+NUM_KEYPOINTS = dict(CocoDataset=17, OCHumanDataset=17, CrowdPoseDataset=14)
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO_ROOT) for p in CONFIGS])
+def test_dataset_variants_match_their_data(path):
+    """A config derived for another dataset (CrowdPose from a COCO parent,
+    OCHuman for testing) changes everything that depends on it: heatmap
+    channels (and HintPose's fed-back heatmaps) to its keypoint count, and
+    CrowdPose's crowd AP in place of COCO's."""
+    cfg = Config.fromfile(path)
+    if 'train_dataloader' not in cfg or cfg.get('default_scope') == 'mmdet':
+        return
+    train_type = cfg.train_dataloader.dataset.type
+    if train_type not in NUM_KEYPOINTS:
+        return  # the sequential decoder's own COCO-crowd dataset
+    k = NUM_KEYPOINTS[train_type]
+    head = cfg.model.head
+    assert head.get('out_channels', head.get('num_keypoints')) == k
+    if 'num_keypoints' in cfg.model.backbone:
+        assert cfg.model.backbone.num_keypoints == k
+    for split in ('val', 'test'):
+        dataset = cfg[f'{split}_dataloader'].dataset
+        assert NUM_KEYPOINTS[dataset.type] == k
+        evaluator = cfg[f'{split}_evaluator']
+        crowd = dataset.type == 'CrowdPoseDataset'
+        assert (evaluator.get('iou_type') == 'keypoints_crowd') == crowd
+        assert osp.basename(evaluator.ann_file) == osp.basename(
+            dataset.ann_file)
+    if train_type == 'CrowdPoseDataset':
+        assert cfg.default_hooks.checkpoint.save_best == 'crowdpose/AP'
