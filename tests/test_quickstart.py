@@ -9,7 +9,8 @@ from conftest import REPO_ROOT
 
 def _quickstart():
     spec = importlib.util.spec_from_file_location(
-        'quickstart', osp.join(REPO_ROOT, 'tools', 'quickstart.py'))
+        'quickstart', osp.join(REPO_ROOT, 'tools', 'analysis',
+                               'quickstart.py'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

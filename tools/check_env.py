@@ -127,6 +127,8 @@ def main():
         action='store_true',
         help='print only the names of missing parts')
     args = parser.parse_args()
+    # judge the installed package, not this checkout (which PYTHONPATH=. or
+    # `python -m` would put first on the import path)
     sys.path = [p for p in sys.path if osp.realpath(p or '.') != ROOT]
     missing = []
     for name, fn in PARTS.items():

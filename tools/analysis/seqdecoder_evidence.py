@@ -53,6 +53,7 @@ the figures to WORK_DIR/seqdecoder_evidence.json).
 """
 import argparse
 import os.path as osp
+import subprocess
 import sys
 from collections import Counter
 
@@ -342,8 +343,6 @@ def main():
     from mmpose.apis import init_model
 
     import mmpose_occlusion  # noqa: F401
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
-    from make_coco_crowd import main as make_coco_crowd
 
     data_root = ensure_data(args.data_root)
     work_dir = osp.abspath(args.work_dir)
@@ -392,12 +391,13 @@ def main():
         out_dir = osp.join(work_dir, f'crowd_crops_jitter{px}')
         crop_ann = osp.join(out_dir, 'annotations',
                             'person_keypoints_val_crowd.json')
-        if not osp.isfile(crop_ann):
-            status = make_coco_crowd(
-                [ann, img_dir, out_dir, '--jitter',
-                 str(px), '--seed', '0'])
-            if status != 0:
-                raise RuntimeError(f'make_coco_crowd exited with {status}')
+        if not osp.isfile(crop_ann):  # the converter, as a user runs it
+            converter = osp.join(ROOT, 'tools', 'dataset_converters',
+                                 'make_coco_crowd.py')
+            subprocess.run(
+                [sys.executable, converter, ann, img_dir, out_dir] +
+                ['--jitter', str(px), '--seed', '0'],
+                check=True)
         canvas_dir = osp.join(out_dir, 'canvas')
         canvas_ann = crops_on_canvas(crop_ann, osp.join(out_dir, 'images'),
                                      img_dir, canvas_dir)

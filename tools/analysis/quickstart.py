@@ -4,8 +4,8 @@ two people.
 
 Usage::
 
-    python tools/quickstart.py [--epochs 6] [--retrain] [--work-dir DIR]
-                               [--data-root DIR] [--no-autocast]
+    python tools/analysis/quickstart.py [--epochs 6] [--retrain]
+        [--work-dir DIR] [--data-root DIR] [--no-autocast]
 
 Everything is made on this machine. The synthetic set is generated when its
 annotation files are missing. Then two models train from scratch at the same
@@ -17,7 +17,7 @@ one is visible:
 - the same network as MIPNet (N = 2 instance selectors), two poses per box.
 
 Both are evaluated on the validation split with ground-truth boxes by the
-crowd benchmark's own code (``tools/analysis/crowd_benchmark.py``:
+crowd benchmark's own code (``crowd_benchmark.py``, in this folder:
 ``topdown_aps``, ``recall_on_pairs``): COCO AP on all images and on the
 crowded ones, AP on the crowded ones with the occluded people's boxes
 removed (only a model that finds a second person in a box can recover
@@ -36,11 +36,9 @@ import json
 import os
 import os.path as osp
 import shutil
-import sys
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 MODELS = (  # name, label, config
     ('stock', 'stock SimpleBaseline',
