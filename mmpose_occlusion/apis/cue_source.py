@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch.nn as nn
+from mmpose.structures.bbox import bbox_xywh2xyxy
 
 from mmpose_occlusion.models.utils import extract_cue_points, pose_cue_points
 from .pose_source import BottomupPoseSource
@@ -189,7 +190,7 @@ def write_cue_file(cue_fn: Callable[[dict, np.ndarray], List[np.ndarray]],
             raise KeyError(f'{bbox_file or ann_file} refers to image '
                            f'{img_id}, which is not in {ann_file}')
         xywh = np.asarray([b for _, b in entries], np.float32).reshape(-1, 4)
-        xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], 1)
+        xyxy = bbox_xywh2xyxy(xywh)
         for (key, _), pts in zip(entries, cue_fn(images[img_id], xyxy)):
             cues[str(key)] = np.asarray(pts, np.float64).reshape(
                 -1, 2).round(2).tolist()

@@ -28,6 +28,7 @@ Shapes (N people, K keypoints, G people in a group):
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from mmpose.structures.bbox import bbox_xywh2xyxy
 from mmpose.structures.keypoint import keypoint_clip_border
 
 from mmpose_occlusion.structures import iou_matrix
@@ -320,12 +321,11 @@ def crop_segmentation(seg, crop_box):
 def coco_xyxy(anns: Sequence[dict]) -> np.ndarray:
     """(N, 4) float64 x1, y1, x2, y2 of every annotation's ``bbox`` (zeros
     for one without a bbox)."""
-    out = np.zeros((len(anns), 4), np.float64)
+    xywh = np.zeros((len(anns), 4), np.float64)
     for i, ann in enumerate(anns):
         if 'bbox' in ann:
-            x, y, w, h = ann['bbox'][:4]
-            out[i] = (x, y, x + w, y + h)
-    return out
+            xywh[i] = ann['bbox'][:4]
+    return bbox_xywh2xyxy(xywh)
 
 
 def meets_region(bboxes_xyxy, region) -> np.ndarray:
