@@ -27,6 +27,12 @@ REGISTRIES = dict(
 # component without an entry here fails `test_every_component_has_a_case`.
 _CODEC = dict(
     type='MSRAHeatmap', input_size=(64, 64), heatmap_size=(16, 16), sigma=2)
+_TINY_HEAD = dict(  # the stock head on TINY_HRNET's 8 channels
+    type='HeatmapHead',
+    in_channels=8,
+    out_channels=17,
+    deconv_out_channels=None,
+    decoder=_CODEC)
 SMOKE_CASES = {
     ('models', 'MIMB'):
     dict(channels=8, num_instances=2),
@@ -35,25 +41,13 @@ SMOKE_CASES = {
     ('models', 'MIPResNet'):
     dict(depth=18),
     ('models', 'MIPNetPoseEstimator'):
-    dict(
-        backbone=dict(type='MIPHRNet', extra=TINY_HRNET),
-        head=dict(
-            type='HeatmapHead',
-            in_channels=8,
-            out_channels=17,
-            deconv_out_channels=None,
-            decoder=_CODEC)),
+    dict(backbone=dict(type='MIPHRNet', extra=TINY_HRNET), head=_TINY_HEAD),
     ('models', 'HintHRNet'):
     dict(extra=TINY_HRNET, num_hops=2),
     ('models', 'HintPoseEstimator'):
     dict(
         backbone=dict(type='HintHRNet', extra=TINY_HRNET, num_hops=2),
-        head=dict(
-            type='HeatmapHead',
-            in_channels=8,
-            out_channels=17,
-            deconv_out_channels=None,
-            decoder=_CODEC)),
+        head=_TINY_HEAD),
     ('models', 'InstanceCueBlock'):
     dict(in_channels=8),
     ('models', 'FeedbackBlock'):
