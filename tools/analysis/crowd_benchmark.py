@@ -66,9 +66,9 @@ import time
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
-from evidence_common import (ROOT, coco_keypoint_ap, crowded_subset, evaluate,
-                             load_cfg, own_visualizer, train, use_autocast,
-                             write_json)
+from evidence_common import (ROOT, coco_keypoint_ap, crowded_subset,
+                             ensure_data, evaluate, load_cfg, own_visualizer,
+                             train, use_autocast, write_json)
 
 SECTIONS = ('stock', 'mipnet', 'hintpose', 'detposenet', 'seqdecoder',
             'bottomup_ae', 'cost')
@@ -1091,20 +1091,15 @@ def build_model_from_cfg(cfg, device):
 # the shared context: crowded subset, pairs, cues and poses of the AE model
 # --------------------------------------------------------------------------
 def ensure_benchmark_data(bench: Bench) -> None:
-    from mmpose_occlusion.datasets.synthetic import (SceneConfig,
-                                                     generate_split,
-                                                     split_is_complete)
+    from mmpose_occlusion.datasets.synthetic import SceneConfig
     scene = SceneConfig(min_people=2, max_people=4, overlap=0.7) \
         if bench.args.quick else None
-    for split in ('train', 'val'):
-        if not split_is_complete(bench.data_root, split):
-            generate_split(
-                bench.data_root,
-                split,
-                bench.profile[f'num_{split}'],
-                seed=0,
-                cfg=scene,
-                progress=not bench.args.quick)
+    ensure_data(
+        bench.data_root,
+        bench.profile['num_train'],
+        bench.profile['num_val'],
+        scene=scene,
+        progress=not bench.args.quick)
 
 
 def make_context(bench: Bench) -> dict:

@@ -27,15 +27,28 @@ __all__ = [
 ]
 
 
-def ensure_data(data_root: str) -> str:
-    """Generate the quickstart's train/val splits where missing; returns the
+def ensure_data(data_root: str,
+                num_train: int = 1500,
+                num_val: int = 200,
+                scene=None,
+                progress: bool = True,
+                log: Optional[Callable[[str], None]] = None) -> str:
+    """Generate the synthetic train/val splits where missing (seed 0; the
+    quickstart's sizes by default; ``scene``: a ``SceneConfig``, default the
+    generator's); ``log`` hears which splits were found or made. Returns the
     absolute data root with a trailing slash."""
     from mmpose_occlusion.datasets.synthetic import (generate_split,
                                                      split_is_complete)
     data_root = osp.abspath(data_root) + '/'
-    for split, num in (('train', 1500), ('val', 200)):
-        if not split_is_complete(data_root, split):
-            generate_split(data_root, split, num, seed=0)
+    for split, num in (('train', num_train), ('val', num_val)):
+        if split_is_complete(data_root, split):
+            if log:
+                log(f'{split} split found in {data_root}')
+            continue
+        if log:
+            log(f'generating {num} synthetic {split} images in {data_root}')
+        generate_split(
+            data_root, split, num, seed=0, cfg=scene, progress=progress)
     return data_root
 
 

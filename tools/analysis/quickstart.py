@@ -75,17 +75,6 @@ def log(msg: str) -> None:
     print(f'[quickstart] {msg}', flush=True)
 
 
-def ensure_data(data_root, num_train, num_val):
-    from mmpose_occlusion.datasets.synthetic import (generate_split,
-                                                     split_is_complete)
-    for split, num in (('train', num_train), ('val', num_val)):
-        if split_is_complete(data_root, split):
-            log(f'{split} split found in {data_root}')
-        else:
-            log(f'generating {num} synthetic {split} images in {data_root}')
-            generate_split(data_root, split, num, seed=0)
-
-
 def make_bench(args):
     """The crowd benchmark's state (profile edits, run dirs, cached
     evaluations) over our work dir, with the two models as its rows."""
@@ -339,8 +328,8 @@ def main(argv=None) -> dict:
 
     import mmpose_occlusion  # noqa: F401  (registers our components)
     init_default_scope('mmpose')
-    from evidence_common import write_json
-    ensure_data(args.data_root, args.num_train, args.num_val)
+    from evidence_common import ensure_data, write_json
+    ensure_data(args.data_root, args.num_train, args.num_val, log=log)
     cb, bench, rows = make_bench(args)
     os.makedirs(bench.work_dir, exist_ok=True)
     ckpts, train_s = {}, {}
