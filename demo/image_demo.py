@@ -50,7 +50,7 @@ def parse_args(argv=None):
     p.add_argument(
         '--chain-config',
         default=None,
-        help='a crowd-chain config (e.g. configs/detposenet/'
+        help='a crowd-chain config (e.g. configs/crowd_chain/'
         'crowd-chain_*.py) instead of the model options below')
     g = p.add_argument_group('pose model')
     g.add_argument(
